@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace TypedQueue.Dispatch;
+
+/// <summary>One entry of the dispatch table: a stable task name and how to run it. Emitted by the generator.</summary>
+public abstract class TaskDefinition
+{
+    private protected TaskDefinition(string name, string queue, int priority, int maxAttempts)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(priority, TaskPriority.Min);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(priority, TaskPriority.Max);
+        Name = name;
+        Queue = queue;
+        Priority = priority;
+        MaxAttempts = maxAttempts;
+    }
+
+    /// <summary>The stable wire name stored with each task.</summary>
+    public string Name { get; }
+
+    /// <summary>The default queue.</summary>
+    public string Queue { get; }
+
+    /// <summary>The default priority (higher runs first).</summary>
+    public int Priority { get; }
+
+    /// <summary>How many attempts before the task is dead-lettered.</summary>
+    public int MaxAttempts { get; }
+
+    /// <summary>Deserializes the payload and runs the handler; returns the result as JSON, or null when there is none.</summary>
+    /// <exception cref="TaskPayloadException">The stored payload cannot be read as this task's payload type.</exception>
+    public abstract ValueTask<string?> InvokeAsync(IServiceProvider services, string payloadJson, TaskContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>Runs a handler with a deserialized payload and returns its result as JSON (or null).</summary>
+public delegate ValueTask<string?> TaskInvoker<in TPayload>(IServiceProvider services, TPayload payload, TaskContext context, CancellationToken cancellationToken);
+
+/// <summary>A task definition with a typed payload and its source-generated JSON metadata.</summary>
+public sealed class TaskDefinition<TPayload> : TaskDefinition
+{
+    private readonly TaskInvoker<TPayload> _invoker;
+
+    /// <summary>Creates a definition; called by generated code.</summary>
+    public TaskDefinition(string name, string queue, int priority, int maxAttempts, JsonTypeInfo<TPayload> payloadTypeInfo, TaskInvoker<TPayload> invoker)
+        : base(name, queue, priority, maxAttempts)
+    {
+        PayloadTypeInfo = payloadTypeInfo ?? throw new ArgumentNullException(nameof(payloadTypeInfo));
+        _invoker = invoker ?? throw new ArgumentNullException(nameof(invoker));
+    }
+
+    /// <summary>Reflection-free JSON metadata for the payload.</summary>
+    public JsonTypeInfo<TPayload> PayloadTypeInfo { get; }
+
+    /// <summary>Serializes a payload as it is stored.</summary>
+    public string SerializePayload(TPayload payload) => JsonSerializer.Serialize(payload, PayloadTypeInfo);
+
+    /// <inheritdoc />
+    public override ValueTask<string?> InvokeAsync(IServiceProvider services, string payloadJson, TaskContext context, CancellationToken cancellationToken)
+    {
+        TPayload payload;
+        try
+        {
+            payload = JsonSerializer.Deserialize(payloadJson, PayloadTypeInfo)!;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new TaskPayloadException($"The payload of task {context.Id} ('{Name}') cannot be read as {typeof(TPayload).Name}: {ex.Message}", ex);
+        }
+
+        return _invoker(services, payload, context, cancellationToken);
+    }
+}

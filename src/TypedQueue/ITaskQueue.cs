@@ -1,0 +1,32 @@
+using TypedQueue.Dispatch;
+using TypedQueue.Inspection;
+
+namespace TypedQueue;
+
+/// <summary>Enqueues and inspects tasks. Injectable; generated <c>Tasks.X.EnqueueAsync</c> calls go through the same queue.</summary>
+public interface ITaskQueue
+{
+    /// <summary>Stores one task and returns its id.</summary>
+    ValueTask<long> EnqueueAsync<TPayload>(TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores many tasks of one kind in one transaction and returns their ids in payload order.</summary>
+    ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>One task by id, or null when there is none.</summary>
+    ValueTask<TaskInfo?> GetTaskAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts per queue and state.</summary>
+    ValueTask<TaskStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Tasks in one state, oldest id first, one page at a time (pass the last id seen as <paramref name="afterId"/>).</summary>
+    ValueTask<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskState state, int limit = 100, long afterId = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes finished tasks (succeeded, dead or cancelled) that finished before <paramref name="finishedBefore"/>; returns how many.</summary>
+    ValueTask<int> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes when the task reaches a final state (succeeded, dead or cancelled) and returns it.</summary>
+    ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes when no task is scheduled, pending or running.</summary>
+    ValueTask WaitUntilDrainedAsync(CancellationToken cancellationToken = default);
+}

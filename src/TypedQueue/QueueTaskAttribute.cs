@@ -1,0 +1,32 @@
+namespace TypedQueue;
+
+/// <summary>Marks a method as a queued task handler; the generator emits <c>Tasks.&lt;Method&gt;</c> for it.</summary>
+/// <remarks>
+/// A handler takes one payload parameter and, optionally, a <see cref="CancellationToken"/> and a
+/// <see cref="TaskContext"/>. It returns <see cref="Task"/>, <see cref="ValueTask"/>, <c>void</c>, or a result
+/// (<c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c>, <c>T</c>) that is stored as JSON.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class QueueTaskAttribute : Attribute
+{
+    /// <summary>Default for <see cref="MaxAttempts"/>.</summary>
+    public const int DefaultMaxAttempts = 5;
+
+    /// <summary>Default for <see cref="Queue"/>.</summary>
+    public const string DefaultQueue = "default";
+
+    /// <summary>
+    /// The stable wire name stored with each task. Defaults to the method name; set it explicitly so that renaming
+    /// the method does not orphan tasks already queued.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>Higher values run first. See <see cref="TaskPriority"/> for named levels.</summary>
+    public int Priority { get; set; } = TaskPriority.Normal;
+
+    /// <summary>How many times the task may run before it is dead-lettered (at least 1).</summary>
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
+
+    /// <summary>The queue the task is placed on.</summary>
+    public string Queue { get; set; } = DefaultQueue;
+}
