@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace TypedQueue.Diagnostics;
+
+/// <summary>Log messages with fixed event ids (1xxx worker, 2xxx tasks, 3xxx store).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "TypedQueue worker {WorkerId} started on '{DataSource}' with {Concurrency} slots")]
+    public static partial void WorkerStarted(ILogger logger, string workerId, string dataSource, int concurrency);
+
+    [LoggerMessage(1001, LogLevel.Information, "TypedQueue worker {WorkerId} stopped")]
+    public static partial void WorkerStopped(ILogger logger, string workerId);
+
+    [LoggerMessage(1002, LogLevel.Error, "TypedQueue worker {WorkerId} could not reach the store; retrying in {Delay}")]
+    public static partial void StoreUnavailable(ILogger logger, Exception exception, string workerId, TimeSpan delay);
+
+    [LoggerMessage(1003, LogLevel.Warning, "TypedQueue worker {WorkerId}: {Count} running tasks did not finish within the shutdown timeout and were cancelled")]
+    public static partial void ShutdownCancelled(ILogger logger, string workerId, int count);
+
+    [LoggerMessage(2000, LogLevel.Debug, "Task {TaskId} ({TaskName}) succeeded on attempt {Attempt}")]
+    public static partial void TaskSucceeded(ILogger logger, long taskId, string taskName, int attempt);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Task {TaskId} ({TaskName}) failed on attempt {Attempt} of {MaxAttempts}; retrying at {RetryAt:O}")]
+    public static partial void TaskRetrying(ILogger logger, Exception exception, long taskId, string taskName, int attempt, int maxAttempts, DateTimeOffset retryAt);
+
+    [LoggerMessage(2002, LogLevel.Error, "Task {TaskId} ({TaskName}) is dead after attempt {Attempt}: {Reason}")]
+    public static partial void TaskDead(ILogger logger, Exception? exception, long taskId, string taskName, int attempt, string reason);
+
+    [LoggerMessage(3000, LogLevel.Error, "TypedQueue could not record {Count} task outcomes; they stay leased and are retried")]
+    public static partial void CompletionFailed(ILogger logger, Exception exception, int count);
+}

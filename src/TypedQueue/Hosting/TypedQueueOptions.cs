@@ -1,0 +1,51 @@
+namespace TypedQueue;
+
+/// <summary>Settings for the store and the worker. Bound from the "TypedQueue" configuration section.</summary>
+public sealed class TypedQueueOptions
+{
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "TypedQueue";
+
+    /// <summary>The SQLite file; relative paths start at the working directory. Default <c>typedqueue.db</c>.</summary>
+    public string DatabasePath { get; set; } = "typedqueue.db";
+
+    /// <summary>A full Microsoft.Data.Sqlite connection string; overrides <see cref="DatabasePath"/>. Also read from <c>ConnectionStrings:TypedQueue</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Whether this process runs a worker. Set false in processes that only enqueue and inspect.</summary>
+    public bool RunWorker { get; set; } = true;
+
+    /// <summary>How many tasks this process runs at once.</summary>
+    public int Concurrency { get; set; } = Math.Max(4, Environment.ProcessorCount * 2);
+
+    /// <summary>How often an idle worker looks for work enqueued by other processes. In-process enqueues wake it at once.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a claimed task belongs to its worker before another may take it back.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The delay before the first retry; each further retry doubles it.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest delay between two attempts.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Random spread applied to each retry delay, as a fraction (0.2 = ±20 %), so failed tasks do not retry in lockstep.</summary>
+    public double RetryJitter { get; set; } = 0.2;
+
+    /// <summary>How long a stopping worker waits for running tasks before cancelling them.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How much a crash may cost. <see cref="TaskDurability.Normal"/> survives a process crash; <see cref="TaskDurability.Full"/> also a power cut.</summary>
+    public TaskDurability Durability { get; set; } = TaskDurability.Normal;
+}
+
+/// <summary>SQLite's synchronous level.</summary>
+public enum TaskDurability
+{
+    /// <summary><c>synchronous=NORMAL</c> in WAL mode: a process crash loses nothing; a power cut may lose the last commits.</summary>
+    Normal,
+
+    /// <summary><c>synchronous=FULL</c>: every commit is on disk before the call returns; slower.</summary>
+    Full,
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+
+namespace TypedQueue.Hosting;
+
+/// <summary>Rejects settings that cannot work, at start-up, with every problem in one message.</summary>
+internal sealed class TypedQueueOptionsValidator : IValidateOptions<TypedQueueOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TypedQueueOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DatabasePath) && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            failures.Add("TypedQueue:DatabasePath (or a connection string) is required.");
+        }
+
+        Check(options.Concurrency is >= 1 and <= 10_000, "TypedQueue:Concurrency must be between 1 and 10000.");
+        Check(InRange(options.PollInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)), "TypedQueue:PollInterval must be between 1 ms and 1 hour.");
+        Check(InRange(options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)), "TypedQueue:LeaseDuration must be between 1 second and 7 days.");
+        Check(InRange(options.RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromDays(1)), "TypedQueue:RetryBaseDelay must be between 0 and 1 day.");
+        Check(InRange(options.RetryMaxDelay, options.RetryBaseDelay, TimeSpan.FromDays(30)), "TypedQueue:RetryMaxDelay must be at least RetryBaseDelay and at most 30 days.");
+        Check(options.RetryJitter is >= 0 and <= 1, "TypedQueue:RetryJitter must be between 0 and 1.");
+        Check(InRange(options.ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromHours(1)), "TypedQueue:ShutdownTimeout must be between 0 and 1 hour.");
+        Check(Enum.IsDefined(options.Durability), "TypedQueue:Durability must be Normal or Full.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Check(bool ok, string failure)
+        {
+            if (!ok)
+            {
+                failures.Add(failure);
+            }
+        }
+    }
+
+    private static bool InRange(TimeSpan value, TimeSpan min, TimeSpan max) => value >= min && value <= max;
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TypedQueue;
+using TypedQueue.Dispatch;
+using TypedQueue.Execution;
+using TypedQueue.Hosting;
+using TypedQueue.Storage;
+using TypedQueue.Storage.Sqlite;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers TypedQueue: the store, the queue, the worker and every generated handler.</summary>
+public static class TypedQueueServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds TypedQueue on the embedded SQLite store. Options come from the "TypedQueue" configuration section
+    /// (and <c>ConnectionStrings:TypedQueue</c>), then from <paramref name="configure"/>. Handlers are the ones the
+    /// generator registered in <see cref="TaskRegistry"/>; no assembly is scanned.
+    /// </summary>
+    public static IServiceCollection AddTypedQueue(this IServiceCollection services, Action<TypedQueueOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<TypedQueueOptions>();
+        options.Configure<IServiceProvider>(static (o, sp) =>
+        {
+            if (sp.GetService<IConfiguration>() is { } configuration)
+            {
+                configuration.GetSection(TypedQueueOptions.SectionName).Bind(o);
+                if (configuration.GetConnectionString("TypedQueue") is { Length: > 0 } connectionString && string.IsNullOrWhiteSpace(o.ConnectionString))
+                {
+                    o.ConnectionString = connectionString;
+                }
+            }
+        });
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TypedQueueOptions>, TypedQueueOptionsValidator>());
+        options.ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<WakeSignal>();
+        services.TryAddSingleton<ChangeFeed>();
+        services.TryAddSingleton(sp => RetryPolicy.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value));
+        services.TryAddSingleton(_ => new TaskHandlerTable(TaskRegistry.All));
+        services.TryAddSingleton<ITaskStore>(sp => new SqliteTaskStore(SqliteStoreSettings.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value)));
+        services.TryAddSingleton<ITaskQueue, TaskQueue>();
+        services.TryAddSingleton<TaskExecutor>();
+        services.TryAddSingleton(sp => new TaskCompleter(
+            sp.GetRequiredService<ITaskStore>(),
+            sp.GetRequiredService<ChangeFeed>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskCompleter>()));
+
+        // The host reads HostOptions while it is built, so this makes Tasks.X.EnqueueAsync usable right after Build().
+        services.AddOptions<HostOptions>().Configure<IServiceProvider>(static (_, sp) => sp.GetRequiredService<ITaskQueue>());
+
+        services.AddHostedService(sp => sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value.RunWorker
+            ? ActivatorFree(sp)
+            : new IdleService());
+        return services;
+
+        static IHostedService ActivatorFree(IServiceProvider sp) => new TaskWorker(
+            sp.GetRequiredService<ITaskStore>(),
+            sp.GetRequiredService<TaskExecutor>(),
+            sp.GetRequiredService<TaskCompleter>(),
+            sp.GetRequiredService<WakeSignal>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<TypedQueueOptions>>(),
+            sp.GetRequiredService<ITaskQueue>(),
+            sp.GetRequiredService<ILogger<TaskWorker>>());
+    }
+
+    private sealed class IdleService : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

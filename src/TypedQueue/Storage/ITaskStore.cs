@@ -1,0 +1,90 @@
+using TypedQueue.Inspection;
+
+namespace TypedQueue.Storage;
+
+/// <summary>
+/// The storage seam. Every store (SQLite now; PostgreSQL and in-memory later) implements these Noun+Verb operations
+/// and passes the same conformance suite. Times are UTC.
+/// </summary>
+internal interface ITaskStore : IAsyncDisposable
+{
+    /// <summary>Creates or upgrades the schema; fails clearly on a schema newer than this version understands.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Inserts tasks in one transaction; returns their ids in input order.</summary>
+    Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken);
+
+    /// <summary>Promotes due scheduled tasks, then atomically claims up to <see cref="ClaimRequest.Max"/> pending ones.</summary>
+    Task<IReadOnlyList<ClaimedTask>> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Writes outcomes in one transaction, each only while the worker still holds the task; returns how many were written.</summary>
+    Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken);
+
+    /// <summary>One task, or null.</summary>
+    Task<TaskInfo?> GetAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>Counts per queue and state.</summary>
+    Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken);
+
+    /// <summary>A page of tasks in one state, by ascending id after <paramref name="afterId"/>.</summary>
+    Task<IReadOnlyList<TaskInfo>> ListByStateAsync(TaskState state, int limit, long afterId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes succeeded, dead and cancelled tasks finished before the cut-off; returns how many.</summary>
+    Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+
+    /// <summary>The earliest due time among scheduled tasks, or null when none is scheduled.</summary>
+    Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A task to insert. It starts <see cref="TaskState.Scheduled"/> when <see cref="RunAt"/> is after <see cref="EnqueuedAt"/>.</summary>
+internal sealed record NewTask(
+    string Name,
+    string Queue,
+    int Priority,
+    int MaxAttempts,
+    string Payload,
+    DateTimeOffset EnqueuedAt,
+    DateTimeOffset RunAt,
+    string? IdempotencyKey);
+
+/// <summary>A claim: which worker, how many free slots, and until when the lease holds.</summary>
+internal readonly record struct ClaimRequest(string WorkerId, int Max, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
+
+/// <summary>A task handed to a worker. <see cref="Attempt"/> already counts this attempt.</summary>
+internal sealed record ClaimedTask(
+    long Id,
+    string Name,
+    string Queue,
+    int Priority,
+    string Payload,
+    int Attempt,
+    int MaxAttempts,
+    DateTimeOffset EnqueuedAt,
+    DateTimeOffset ScheduledAt,
+    string? IdempotencyKey);
+
+/// <summary>What became of an attempt.</summary>
+internal enum TaskOutcome
+{
+    /// <summary>The handler returned.</summary>
+    Succeeded,
+
+    /// <summary>The handler failed and attempts remain: schedule again at <see cref="TaskCompletion.RetryAt"/>.</summary>
+    Retry,
+
+    /// <summary>No attempt left, or a failure no retry can fix.</summary>
+    Dead,
+
+    /// <summary>The worker is stopping: give the task back without spending the attempt.</summary>
+    Released,
+}
+
+/// <summary>An attempt's outcome, written only while <see cref="WorkerId"/> still holds the task.</summary>
+internal sealed record TaskCompletion(
+    long Id,
+    string WorkerId,
+    TaskOutcome Outcome,
+    DateTimeOffset At,
+    string? Result = null,
+    TaskError? Error = null,
+    DateTimeOffset? RetryAt = null);

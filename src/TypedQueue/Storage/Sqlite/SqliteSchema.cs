@@ -1,0 +1,43 @@
+namespace TypedQueue.Storage.Sqlite;
+
+/// <summary>Versioned schema migrations, applied in order; the version lives in <c>PRAGMA user_version</c>.</summary>
+internal static class SqliteSchema
+{
+    /// <summary>Migration i upgrades the schema from version i to version i + 1. Never edit a shipped entry; append.</summary>
+    public static readonly string[] Migrations =
+    [
+        // 1: the tasks table. Times are Unix milliseconds, UTC. Payloads and results are JSON text.
+        """
+        CREATE TABLE tq_tasks (
+            id               INTEGER PRIMARY KEY,
+            name             TEXT    NOT NULL,
+            queue            TEXT    NOT NULL,
+            state            INTEGER NOT NULL,
+            priority         INTEGER NOT NULL,
+            payload          TEXT    NOT NULL,
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            max_attempts     INTEGER NOT NULL,
+            enqueued_at      INTEGER NOT NULL,
+            run_at           INTEGER NOT NULL,
+            started_at       INTEGER,
+            finished_at      INTEGER,
+            worker_id        TEXT,
+            lease_expires_at INTEGER,
+            result           TEXT,
+            error_type       TEXT,
+            error_message    TEXT,
+            error_stack      TEXT,
+            idempotency_key  TEXT
+        ) STRICT;
+        -- The claim walks this index in order: O(log n) however deep the backlog.
+        CREATE INDEX tq_tasks_pending   ON tq_tasks (priority DESC, run_at, id) WHERE state = 1;
+        CREATE INDEX tq_tasks_scheduled ON tq_tasks (run_at) WHERE state = 0;
+        CREATE INDEX tq_tasks_running   ON tq_tasks (lease_expires_at) WHERE state = 2;
+        CREATE INDEX tq_tasks_finished  ON tq_tasks (finished_at) WHERE state >= 3;
+        CREATE INDEX tq_tasks_state_id  ON tq_tasks (state, id);
+        """,
+    ];
+
+    /// <summary>The schema version this build writes and understands.</summary>
+    public static int CurrentVersion => Migrations.Length;
+}

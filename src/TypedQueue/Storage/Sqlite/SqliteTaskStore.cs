@@ -1,0 +1,505 @@
+using Microsoft.Data.Sqlite;
+using TypedQueue.Inspection;
+
+namespace TypedQueue.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default store. Writes go through one connection guarded by a lock (so "database is locked" never
+/// comes from this process), each in a <c>BEGIN IMMEDIATE</c> transaction; other processes wait on busy_timeout.
+/// Reads use pooled connections and never block writers (WAL).
+/// </summary>
+internal sealed class SqliteTaskStore : ITaskStore
+{
+    private const string TaskColumns =
+        "id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, result, error_type, error_message, error_stack, idempotency_key";
+
+    private readonly string _connectionString;
+    private readonly string _synchronous;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _promote;
+    private SqliteCommand? _claim;
+    private SqliteCommand? _complete;
+
+    public SqliteTaskStore(SqliteStoreSettings settings)
+    {
+        _connectionString = settings.ConnectionString;
+        _synchronous = settings.Synchronous;
+        DataSource = settings.DataSource;
+    }
+
+    /// <summary>The database file (or URI) this store writes.</summary>
+    public string DataSource { get; }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var version = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            if (version > SqliteSchema.CurrentVersion)
+            {
+                throw new TaskStoreException(
+                    $"The database '{DataSource}' has TypedQueue schema version {version}, newer than this version of TypedQueue understands ({SqliteSchema.CurrentVersion}). Upgrade the TypedQueue package in this application.");
+            }
+
+            for (var next = version; next < SqliteSchema.CurrentVersion; next++)
+            {
+                await ExecuteAsync(connection, SqliteSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, $"PRAGMA user_version = {next + 1}", cancellationToken).ConfigureAwait(false);
+            }
+
+            transaction.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "prepare");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken)
+    {
+        var ids = new long[tasks.Count];
+        if (tasks.Count == 0)
+        {
+            return ids;
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var insert = _insert ??= Prepare(connection, """
+                INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key)
+                VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key)
+                RETURNING id
+                """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key");
+            insert.Transaction = transaction;
+            var p = insert.Parameters;
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                var task = tasks[i];
+                p[0].Value = task.Name;
+                p[1].Value = task.Queue;
+                p[2].Value = (long)(task.RunAt > task.EnqueuedAt ? TaskState.Scheduled : TaskState.Pending);
+                p[3].Value = (long)task.Priority;
+                p[4].Value = task.Payload;
+                p[5].Value = (long)task.MaxAttempts;
+                p[6].Value = task.EnqueuedAt.ToUnixTimeMilliseconds();
+                p[7].Value = task.RunAt.ToUnixTimeMilliseconds();
+                p[8].Value = (object?)task.IdempotencyKey ?? DBNull.Value;
+                ids[i] = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+
+            transaction.Commit();
+            return ids;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "enqueue");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<ClaimedTask>> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Max <= 0)
+        {
+            return [];
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var now = request.Now.ToUnixTimeMilliseconds();
+
+            var promote = _promote ??= Prepare(connection, "UPDATE tq_tasks SET state = 1 WHERE state = 0 AND run_at <= $now", "$now");
+            promote.Transaction = transaction;
+            promote.Parameters[0].Value = now;
+            await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            var claim = _claim ??= Prepare(connection, """
+                UPDATE tq_tasks
+                SET state = 2, attempts = attempts + 1, worker_id = $worker, lease_expires_at = $lease, started_at = $now
+                WHERE id IN (SELECT id FROM tq_tasks WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT $max)
+                RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key
+                """, "$worker", "$lease", "$now", "$max");
+            claim.Transaction = transaction;
+            claim.Parameters[0].Value = request.WorkerId;
+            claim.Parameters[1].Value = request.LeaseExpiresAt.ToUnixTimeMilliseconds();
+            claim.Parameters[2].Value = now;
+            claim.Parameters[3].Value = (long)request.Max;
+
+            var claimed = new List<ClaimedTask>(request.Max);
+            using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    claimed.Add(new ClaimedTask(
+                        Id: reader.GetInt64(0),
+                        Name: reader.GetString(1),
+                        Queue: reader.GetString(2),
+                        Priority: reader.GetInt32(3),
+                        Payload: reader.GetString(4),
+                        Attempt: reader.GetInt32(5),
+                        MaxAttempts: reader.GetInt32(6),
+                        EnqueuedAt: FromMs(reader.GetInt64(7)),
+                        ScheduledAt: FromMs(reader.GetInt64(8)),
+                        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9)));
+                }
+            }
+
+            transaction.Commit();
+
+            // RETURNING does not promise an order; hand tasks out in claim order.
+            claimed.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
+                : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
+                : a.Id.CompareTo(b.Id));
+            return claimed;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "claim tasks");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
+    {
+        if (completions.Count == 0)
+        {
+            return 0;
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+            using var transaction = connection.BeginTransaction(deferred: false);
+
+            // One statement serves every outcome; the WHERE clause makes a late finisher a no-op once the task was taken from it.
+            var complete = _complete ??= Prepare(connection, """
+                UPDATE tq_tasks
+                SET state = $state,
+                    attempts = attempts - $give_back,
+                    run_at = COALESCE($run_at, run_at),
+                    finished_at = $finished_at,
+                    result = $result,
+                    error_type = COALESCE($error_type, error_type),
+                    error_message = COALESCE($error_message, error_message),
+                    error_stack = CASE WHEN $error_type IS NULL THEN error_stack ELSE $error_stack END,
+                    worker_id = NULL,
+                    lease_expires_at = NULL
+                WHERE id = $id AND state = 2 AND worker_id = $worker
+                """, "$state", "$give_back", "$run_at", "$finished_at", "$result", "$error_type", "$error_message", "$error_stack", "$id", "$worker");
+            complete.Transaction = transaction;
+            var p = complete.Parameters;
+            var written = 0;
+            foreach (var completion in completions)
+            {
+                var at = completion.At.ToUnixTimeMilliseconds();
+                var (state, finished, runAt) = completion.Outcome switch
+                {
+                    TaskOutcome.Succeeded => (TaskState.Succeeded, (object)at, (object)DBNull.Value),
+                    TaskOutcome.Dead => (TaskState.Dead, at, DBNull.Value),
+                    TaskOutcome.Retry => (TaskState.Scheduled, DBNull.Value, (completion.RetryAt ?? completion.At).ToUnixTimeMilliseconds()),
+                    TaskOutcome.Released => (TaskState.Pending, DBNull.Value, DBNull.Value),
+                    _ => throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown outcome."),
+                };
+                p[0].Value = (long)state;
+                p[1].Value = completion.Outcome == TaskOutcome.Released ? 1L : 0L;
+                p[2].Value = runAt;
+                p[3].Value = finished;
+                p[4].Value = (object?)completion.Result ?? DBNull.Value;
+                p[5].Value = (object?)completion.Error?.Type ?? DBNull.Value;
+                p[6].Value = (object?)completion.Error?.Message ?? DBNull.Value;
+                p[7].Value = (object?)completion.Error?.StackTrace ?? DBNull.Value;
+                p[8].Value = completion.Id;
+                p[9].Value = completion.WorkerId;
+                written += await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            transaction.Commit();
+            return written;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "record task outcomes");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<TaskInfo?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        var page = await QueryTasksAsync($"SELECT {TaskColumns} FROM tq_tasks WHERE id = $a", id, null, cancellationToken).ConfigureAwait(false);
+        return page.Count == 0 ? null : page[0];
+    }
+
+    public Task<IReadOnlyList<TaskInfo>> ListByStateAsync(TaskState state, int limit, long afterId, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 10_000);
+        return QueryTasksAsync(
+            $"SELECT {TaskColumns} FROM tq_tasks WHERE state = $a AND id > $b ORDER BY id LIMIT {limit}",
+            (long)state,
+            afterId,
+            cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT queue, state, count(*) FROM tq_tasks GROUP BY queue, state ORDER BY queue, state";
+            var counts = new List<QueueStateCount>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts.Add(new QueueStateCount(reader.GetString(0), (TaskState)reader.GetInt32(1), reader.GetInt64(2)));
+            }
+
+            return counts;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "count tasks");
+        }
+    }
+
+    public async Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+            using var transaction = connection.BeginTransaction(deferred: false);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM tq_tasks WHERE state >= 3 AND finished_at < $cutoff";
+            command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+            var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            transaction.Commit();
+            return deleted;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "purge finished tasks");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            var value = await ScalarAsync(connection, "SELECT min(run_at) FROM tq_tasks WHERE state = 0", cancellationToken).ConfigureAwait(false);
+            return value is long ms ? FromMs(ms) : null;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "read the schedule");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var command in new[] { _insert, _promote, _claim, _complete })
+            {
+                command?.Dispose();
+            }
+
+            if (_writer is not null)
+            {
+                await _writer.DisposeAsync().ConfigureAwait(false);
+                _writer = null;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<TaskInfo>> QueryTasksAsync(string sql, long a, long? b, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$a", a);
+            if (b is not null)
+            {
+                command.Parameters.AddWithValue("$b", b.Value);
+            }
+
+            var tasks = new List<TaskInfo>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tasks.Add(new TaskInfo
+                {
+                    Id = reader.GetInt64(0),
+                    Name = reader.GetString(1),
+                    Queue = reader.GetString(2),
+                    State = (TaskState)reader.GetInt32(3),
+                    Priority = reader.GetInt32(4),
+                    Payload = reader.GetString(5),
+                    Attempts = reader.GetInt32(6),
+                    MaxAttempts = reader.GetInt32(7),
+                    EnqueuedAt = FromMs(reader.GetInt64(8)),
+                    ScheduledAt = FromMs(reader.GetInt64(9)),
+                    StartedAt = reader.IsDBNull(10) ? null : FromMs(reader.GetInt64(10)),
+                    FinishedAt = reader.IsDBNull(11) ? null : FromMs(reader.GetInt64(11)),
+                    Result = reader.IsDBNull(12) ? null : reader.GetString(12),
+                    LastError = reader.IsDBNull(13) ? null : new TaskError(reader.GetString(13), reader.IsDBNull(14) ? "" : reader.GetString(14), reader.IsDBNull(15) ? null : reader.GetString(15)),
+                    IdempotencyKey = reader.IsDBNull(16) ? null : reader.GetString(16),
+                });
+            }
+
+            return tasks;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, "read tasks");
+        }
+    }
+
+    private async ValueTask<SqliteConnection> GetWriterAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is not null)
+        {
+            return _writer;
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // WAL lets readers run beside the writer; the mode is stored in the file, so readers inherit it.
+            var mode = await ScalarAsync(connection, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false) as string;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase) && !string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TaskStoreException($"The database '{DataSource}' could not be switched to WAL mode (it reports '{mode}').");
+            }
+
+            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _writer = connection;
+        return connection;
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON;", cancellationToken);
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameterNames)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameterNames)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private TaskStoreException Translate(SqliteException ex, string action)
+    {
+        // The writer may be in a bad state after an I/O error; open a fresh one next time.
+        if (ex.SqliteErrorCode is 10 or 11 or 13 or 14 or 26)
+        {
+            ResetWriter();
+        }
+
+        var reason = ex.SqliteErrorCode switch
+        {
+            5 => "the database is locked by another process for longer than the busy timeout",
+            8 => "the database file or its folder is read-only",
+            11 => "the database file is corrupt",
+            13 => "the disk is full",
+            14 => "the database file cannot be opened (does its folder exist, and may this process write there?)",
+            26 => "the file is not a SQLite database",
+            _ => ex.Message,
+        };
+        return new TaskStoreException($"TypedQueue could not {action} in '{DataSource}': {reason}.", ex);
+    }
+
+    private void ResetWriter()
+    {
+        foreach (var command in new[] { _insert, _promote, _claim, _complete })
+        {
+            command?.Dispose();
+        }
+
+        _insert = _promote = _claim = _complete = null;
+        _writer?.Dispose();
+        _writer = null;
+    }
+}

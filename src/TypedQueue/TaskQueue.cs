@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Options;
+using TypedQueue.Dispatch;
+using TypedQueue.Execution;
+using TypedQueue.Inspection;
+using TypedQueue.Storage;
+
+namespace TypedQueue;
+
+/// <summary>The <see cref="ITaskQueue"/> over a store: serializes with the task's generated metadata, inserts, wakes the local worker.</summary>
+internal sealed class TaskQueue : ITaskQueue
+{
+    private readonly ITaskStore _store;
+    private readonly WakeSignal _wake;
+    private readonly ChangeFeed _changes;
+    private readonly TimeProvider _timeProvider;
+    private readonly TypedQueueOptions _options;
+    private readonly Lock _migrationGate = new();
+    private Task? _migration;
+
+    public TaskQueue(ITaskStore store, WakeSignal wake, ChangeFeed changes, TimeProvider timeProvider, IOptions<TypedQueueOptions> options)
+    {
+        _store = store;
+        _wake = wake;
+        _changes = changes;
+        _timeProvider = timeProvider;
+        _options = options.Value;
+        AmbientTaskQueue.Current = this;
+    }
+
+    public async ValueTask<long> EnqueueAsync<TPayload>(TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var row = ToNewTask(task, task.SerializePayload(payload), options, _timeProvider.GetUtcNow());
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        var ids = await _store.InsertManyAsync([row], cancellationToken).ConfigureAwait(false);
+        AfterInsert();
+        return ids[0];
+    }
+
+    public async ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(payloads);
+        var now = _timeProvider.GetUtcNow();
+        var rows = payloads.Select(p => ToNewTask(task, task.SerializePayload(p), options, now)).ToList();
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        var ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
+        AfterInsert();
+        return ids;
+    }
+
+    public async ValueTask<TaskInfo?> GetTaskAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        return await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<TaskStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        return new TaskStatistics(await _store.CountByQueueAndStateAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    public async ValueTask<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskState state, int limit = 100, long afterId = 0, CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        return await _store.ListByStateAsync(state, limit, afterId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<int> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        return await _store.DeleteFinishedBeforeAsync(finishedBefore, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var changed = _changes.Next;
+            var task = await GetTaskAsync(id, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"There is no task {id}.");
+            if (task.State is TaskState.Succeeded or TaskState.Dead or TaskState.Cancelled)
+            {
+                return task;
+            }
+
+            await WaitForChangeAsync(changed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask WaitUntilDrainedAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var changed = _changes.Next;
+            var stats = await GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            if (stats.Count(TaskState.Scheduled) + stats.Count(TaskState.Pending) + stats.Count(TaskState.Running) == 0)
+            {
+                return;
+            }
+
+            await WaitForChangeAsync(changed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // In-process workers publish every batch they write; the poll interval covers workers in other processes.
+    private async Task WaitForChangeAsync(Task changed, CancellationToken cancellationToken)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = Task.Delay(_options.PollInterval, _timeProvider, poll.Token);
+        await Task.WhenAny(changed, timeout).ConfigureAwait(false);
+        await poll.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    // The schema is checked once per process; a failed check (say, a locked file) is tried again on the next call.
+    private Task EnsureMigratedAsync()
+    {
+        lock (_migrationGate)
+        {
+            if (_migration is null || _migration.IsFaulted || _migration.IsCanceled)
+            {
+                _migration = _store.MigrateAsync(CancellationToken.None);
+            }
+
+            return _migration;
+        }
+    }
+
+    // A due task wakes the worker at once; a scheduled one wakes it to recompute how long to sleep.
+    private void AfterInsert() => _wake.Set();
+
+    private static NewTask ToNewTask<TPayload>(TaskDefinition<TPayload> task, string payload, EnqueueOptions? options, DateTimeOffset now)
+    {
+        var runAt = options?.RunAt ?? (options?.Delay is { } delay ? now + delay : now);
+        var priority = options?.Priority ?? task.Priority;
+        if (priority is < TaskPriority.Min or > TaskPriority.Max)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), priority, $"Priority must be between {TaskPriority.Min} and {TaskPriority.Max}.");
+        }
+
+        return new NewTask(task.Name, task.Queue, priority, task.MaxAttempts, payload, now, runAt.ToUniversalTime(), options?.IdempotencyKey);
+    }
+}
