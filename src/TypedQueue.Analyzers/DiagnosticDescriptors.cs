@@ -1,0 +1,87 @@
+using Microsoft.CodeAnalysis;
+
+namespace TypedQueue.Analyzers;
+
+/// <summary>Every diagnostic TypedQueue reports, with IDs that never change once shipped.</summary>
+/// <remarks>
+/// IDs are assigned by topic, not by declaration order: TQ0001–TQ0099 cover the handler contract,
+/// TQ0100–TQ0199 are reserved for idempotency rules. A retired ID is never reused.
+/// </remarks>
+internal static class DiagnosticDescriptors
+{
+    /// <summary>Category of rules a handler must satisfy for the generator to wire it up.</summary>
+    public const string UsageCategory = "Usage";
+
+    /// <summary>Category of rules about handler code that runs but behaves badly on a worker.</summary>
+    public const string ReliabilityCategory = "Reliability";
+
+    /// <summary>Builds the documentation link from the ID so the two can never drift apart.</summary>
+    public static string HelpLink(string id) => $"https://github.com/typedqueue/typedqueue/blob/main/docs/rules/{id}.md";
+
+    public static readonly DiagnosticDescriptor UnsupportedPayloadType = Create(
+        "TQ0001",
+        "Unsupported task payload type",
+        "Payload type '{0}' cannot be stored as a task: {1}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "A task payload is serialized to JSON when it is enqueued and deserialized on a worker. Delegates, streams, pointers, ref structs, interfaces, abstract types, object, dynamic, open generic types and types without a public constructor cannot round-trip, and neither can any type reached through their properties, collection elements or dictionary values. Dictionary keys must be strings.");
+
+    public static readonly DiagnosticDescriptor InvalidHandlerSignature = Create(
+        "TQ0002",
+        "Invalid task handler signature",
+        "Task handler '{0}' {1}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "A task handler takes exactly one payload parameter plus, optionally, one CancellationToken and one TaskContext in any order; it has no ref, out, in or params parameters, no type parameters, and returns Task, ValueTask, void, Task<T>, ValueTask<T> or a serializable T.");
+
+    public static readonly DiagnosticDescriptor AsyncVoidHandler = Create(
+        "TQ0003",
+        "Task handler is async void",
+        "Task handler '{0}' is async void; return Task so the worker can observe completion and failure",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "The worker cannot await an async void method: it would mark the task completed at the first await and an exception would crash the process instead of triggering a retry.");
+
+    public static readonly DiagnosticDescriptor InvalidHandlerContainingType = Create(
+        "TQ0004",
+        "Task handler is declared on a type the generator cannot instantiate",
+        "Task handler '{0}' cannot be invoked: {1}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "An instance handler must be declared on a non-abstract, non-generic class (nested classes must not be inside a generic type) with a public or internal constructor. A static handler must not be declared inside a generic type.");
+
+    public static readonly DiagnosticDescriptor DuplicateTaskName = Create(
+        "TQ0005",
+        "Duplicate task name",
+        "{0}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "Each handler needs a unique wire name (QueueTask.Name, or the method name when Name is not set) so a stored task maps to exactly one handler, and a unique method name so the generated accessor Tasks.<MethodName> does not collide.",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor InvalidAttributeValue = Create(
+        "TQ0006",
+        "Invalid QueueTask attribute value",
+        "QueueTask.{0} {1}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "MaxAttempts must be at least 1, Priority must lie within [TaskPriority.Min, TaskPriority.Max], and Name and Queue must be non-empty, not only whitespace and free of control characters.");
+
+    public static readonly DiagnosticDescriptor BlockingWaitInHandler = Create(
+        "TQ0007",
+        "Blocking wait inside a task handler",
+        "'{0}' blocks a worker thread inside task handler '{1}'; use {2} instead",
+        ReliabilityCategory,
+        DiagnosticSeverity.Warning,
+        "Handlers run on a bounded set of worker slots. Blocking on a Task or ValueTask (.Result, .Wait(), .GetAwaiter().GetResult()) or with Thread.Sleep holds a slot and a thread-pool thread, ignores cancellation and can deadlock; await instead.");
+
+    private static DiagnosticDescriptor Create(
+        string id,
+        string title,
+        string messageFormat,
+        string category,
+        DiagnosticSeverity severity,
+        string description,
+        params string[] customTags) =>
+        new(id, title, messageFormat, category, severity, isEnabledByDefault: true, description, HelpLink(id), customTags);
+}
