@@ -1,0 +1,83 @@
+using Microsoft.Data.Sqlite;
+using TypedQueue.Storage;
+using TypedQueue.Storage.Sqlite;
+using TypedQueue.Tests.Support;
+
+namespace TypedQueue.Tests.Storage;
+
+/// <summary>The conformance suite on a real SQLite file, plus what only SQLite has: files, pragmas, schema versions.</summary>
+public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposable
+{
+    private readonly TempDatabase _db = new();
+
+    internal override ITaskStore CreateStore() => Open(_db.Path);
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public async Task The_file_is_in_wal_mode_with_the_current_schema_version()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+        command.CommandText = "PRAGMA user_version";
+        Assert.Equal((long)SqliteSchema.CurrentVersion, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task The_claim_query_uses_the_pending_index()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN SELECT id FROM tq_tasks WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT 10";
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, p => p.Contains("tq_tasks_pending", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, p => p.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_schema_newer_than_this_version_is_refused_with_a_clear_error()
+    {
+        await using (var connection = new SqliteConnection($"Data Source={_db.Path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA user_version = {SqliteSchema.CurrentVersion + 1}";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = Open(_db.Path);
+        var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.MigrateAsync(default));
+        Assert.Contains("newer than this version", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_database_in_a_missing_folder_is_refused_with_a_clear_error()
+    {
+        var path = Path.Combine(_db.Folder, "no-such-folder", "tasks.db");
+        var error = Assert.Throws<TaskStoreException>(() => Open(path));
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_sqlite_is_refused_with_a_clear_error()
+    {
+        var path = Path.Combine(_db.Folder, "notes.db");
+        await File.WriteAllTextAsync(path, new string('x', 8192));
+        await using var store = Open(path);
+        var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.MigrateAsync(default));
+        Assert.Contains("not a SQLite database", error.Message, StringComparison.Ordinal);
+    }
+
+    private static SqliteTaskStore Open(string path) =>
+        new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = path }));
+}

@@ -1,0 +1,187 @@
+using TypedQueue.Inspection;
+using TypedQueue.Storage;
+
+namespace TypedQueue.Tests.Storage;
+
+/// <summary>
+/// The behaviour every store must have. A store's test class derives from this and says how to make a fresh store;
+/// SQLite runs it now, PostgreSQL and in-memory stores will run the same tests.
+/// </summary>
+public abstract class TaskStoreConformanceTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private ITaskStore _store = null!;
+
+    internal ITaskStore Store => _store;
+
+    internal abstract ITaskStore CreateStore();
+
+    public async Task InitializeAsync()
+    {
+        _store = CreateStore();
+        await _store.MigrateAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await _store.DisposeAsync();
+
+    [Fact]
+    public async Task Insert_returns_ids_in_order_and_get_reads_every_field()
+    {
+        var ids = await Store.InsertManyAsync([New("a", payload: """{"x":1}""", key: "k-1"), New("b")], default);
+
+        Assert.Equal(2, ids.Length);
+        Assert.True(ids[1] > ids[0]);
+        var task = await Store.GetAsync(ids[0], default);
+        Assert.NotNull(task);
+        Assert.Equal("a", task.Name);
+        Assert.Equal("default", task.Queue);
+        Assert.Equal(TaskState.Pending, task.State);
+        Assert.Equal("""{"x":1}""", task.Payload);
+        Assert.Equal(0, task.Attempts);
+        Assert.Equal(3, task.MaxAttempts);
+        Assert.Equal(T0, task.EnqueuedAt);
+        Assert.Equal(T0, task.ScheduledAt);
+        Assert.Equal("k-1", task.IdempotencyKey);
+        Assert.Null(await Store.GetAsync(ids[1] + 1000, default));
+    }
+
+    [Fact]
+    public async Task Claim_orders_by_priority_then_due_time_then_id_and_takes_no_more_than_asked()
+    {
+        var ids = await Store.InsertManyAsync(
+        [
+            New("low", priority: -10),
+            New("normal-later", runAt: T0.AddSeconds(-1)),
+            New("normal-earlier", runAt: T0.AddSeconds(-2)),
+            New("high", priority: 10),
+            New("normal-earlier-2", runAt: T0.AddSeconds(-2)),
+        ], default);
+
+        var first = await Store.ClaimAvailableAsync(Claim("w1", 3), default);
+        var second = await Store.ClaimAvailableAsync(Claim("w1", 10), default);
+
+        Assert.Equal(["high", "normal-earlier", "normal-earlier-2"], first.Select(t => t.Name));
+        Assert.Equal(["normal-later", "low"], second.Select(t => t.Name));
+        Assert.All(first.Concat(second), t => Assert.Equal(1, t.Attempt));
+        Assert.Empty(await Store.ClaimAvailableAsync(Claim("w1", 10), default));
+        Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[0], default))!.State);
+    }
+
+    [Fact]
+    public async Task A_scheduled_task_is_claimed_only_once_due()
+    {
+        var ids = await Store.InsertManyAsync([New("later", runAt: T0.AddMinutes(5))], default);
+
+        Assert.Equal(TaskState.Scheduled, (await Store.GetAsync(ids[0], default))!.State);
+        Assert.Equal(T0.AddMinutes(5), await Store.NextScheduledAtAsync(default));
+        Assert.Empty(await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(4)), default));
+
+        var claimed = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(5)), default);
+
+        Assert.Equal(ids[0], Assert.Single(claimed).Id);
+        Assert.Null(await Store.NextScheduledAtAsync(default));
+    }
+
+    [Fact]
+    public async Task Completions_are_written_only_by_the_worker_holding_the_task()
+    {
+        var ids = await Store.InsertManyAsync([New("a")], default);
+        await Store.ClaimAvailableAsync(Claim("w1", 1), default);
+
+        var byOther = await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w2", TaskOutcome.Succeeded, T0, Result: "1")], default);
+        Assert.Equal(0, byOther);
+        Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[0], default))!.State);
+
+        var byHolder = await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w1", TaskOutcome.Succeeded, T0.AddSeconds(1), Result: "42")], default);
+        Assert.Equal(1, byHolder);
+        var done = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal(TaskState.Succeeded, done.State);
+        Assert.Equal("42", done.Result);
+        Assert.Equal(T0.AddSeconds(1), done.FinishedAt);
+
+        var late = await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w1", TaskOutcome.Dead, T0.AddSeconds(2))], default);
+        Assert.Equal(0, late);
+        Assert.Equal(TaskState.Succeeded, (await Store.GetAsync(ids[0], default))!.State);
+    }
+
+    [Fact]
+    public async Task Retry_schedules_the_task_again_and_keeps_the_error()
+    {
+        var ids = await Store.InsertManyAsync([New("a")], default);
+        await Store.ClaimAvailableAsync(Claim("w", 1), default);
+        var error = new TaskError("System.InvalidOperationException", "boom", "at X()");
+
+        await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Retry, T0, Error: error, RetryAt: T0.AddSeconds(30))], default);
+
+        var task = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal(TaskState.Scheduled, task.State);
+        Assert.Equal(T0.AddSeconds(30), task.ScheduledAt);
+        Assert.Equal(1, task.Attempts);
+        Assert.Equal(error, task.LastError);
+        Assert.Null(task.FinishedAt);
+        var again = await Store.ClaimAvailableAsync(Claim("w", 1, T0.AddSeconds(30)), default);
+        Assert.Equal(2, Assert.Single(again).Attempt);
+    }
+
+    [Fact]
+    public async Task Dead_is_final_and_released_gives_the_attempt_back()
+    {
+        var ids = await Store.InsertManyAsync([New("dead"), New("released")], default);
+        await Store.ClaimAvailableAsync(Claim("w", 2), default);
+
+        await Store.CompleteManyAsync(
+        [
+            new TaskCompletion(ids[0], "w", TaskOutcome.Dead, T0, Error: new TaskError("T", "m", null)),
+            new TaskCompletion(ids[1], "w", TaskOutcome.Released, T0),
+        ], default);
+
+        var dead = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal(TaskState.Dead, dead.State);
+        Assert.Equal(T0, dead.FinishedAt);
+        var released = (await Store.GetAsync(ids[1], default))!;
+        Assert.Equal(TaskState.Pending, released.State);
+        Assert.Equal(0, released.Attempts);
+    }
+
+    [Fact]
+    public async Task Counts_lists_and_purge_see_states_per_queue()
+    {
+        var ids = await Store.InsertManyAsync([New("a"), New("b", queue: "emails"), New("c", queue: "emails"), New("d", runAt: T0.AddHours(1))], default);
+        var claimed = await Store.ClaimAvailableAsync(Claim("w", 1), default);
+        await Store.CompleteManyAsync([new TaskCompletion(claimed[0].Id, "w", TaskOutcome.Succeeded, T0)], default);
+
+        var counts = await Store.CountByQueueAndStateAsync(default);
+        var stats = new TaskStatistics(counts);
+        Assert.Equal(1, stats.Count(TaskState.Succeeded));
+        Assert.Equal(2, stats.Count("emails", TaskState.Pending));
+        Assert.Equal(1, stats.Count(TaskState.Scheduled));
+        Assert.Equal(4, stats.Total);
+
+        var page1 = await Store.ListByStateAsync(TaskState.Pending, 1, 0, default);
+        var page2 = await Store.ListByStateAsync(TaskState.Pending, 1, page1[0].Id, default);
+        var page3 = await Store.ListByStateAsync(TaskState.Pending, 1, page2[0].Id, default);
+        Assert.Equal([ids[1]], page1.Select(t => t.Id));
+        Assert.Equal([ids[2]], page2.Select(t => t.Id));
+        Assert.Empty(page3);
+
+        Assert.Equal(0, await Store.DeleteFinishedBeforeAsync(T0, default));
+        Assert.Equal(1, await Store.DeleteFinishedBeforeAsync(T0.AddTicks(TimeSpan.TicksPerMillisecond), default));
+        Assert.Null(await Store.GetAsync(claimed[0].Id, default));
+        Assert.Equal(3, new TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Total);
+    }
+
+    [Fact]
+    public async Task Migrate_is_idempotent()
+    {
+        await Store.MigrateAsync(default);
+        await Store.MigrateAsync(default);
+        var ids = await Store.InsertManyAsync([New("a")], default);
+        Assert.Single(ids);
+    }
+
+    private static ClaimRequest Claim(string worker, int max, DateTimeOffset? now = null) =>
+        new(worker, max, now ?? T0, (now ?? T0).AddMinutes(5));
+
+    private static NewTask New(string name, int priority = 0, DateTimeOffset? runAt = null, string queue = "default", string payload = "{}", string? key = null) =>
+        new(name, queue, priority, 3, payload, T0, runAt ?? T0, key);
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TypedQueue.Execution;
+using TypedQueue.Inspection;
+using TypedQueue.Tests.Handlers;
+
+namespace TypedQueue.Tests.Support;
+
+/// <summary>A real generic host with TypedQueue on a temp SQLite file.</summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(60);
+
+    private TestHost(IHost host, Recorder recorder)
+    {
+        Host = host;
+        Recorder = recorder;
+    }
+
+    public IHost Host { get; }
+
+    public Recorder Recorder { get; }
+
+    public ITaskQueue Queue => Host.Services.GetRequiredService<ITaskQueue>();
+
+    public static TestHost Build(string databasePath, Action<TypedQueueOptions>? configure = null, TimeProvider? timeProvider = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        var recorder = new Recorder();
+        builder.Services.AddSingleton(recorder);
+        if (timeProvider is not null)
+        {
+            builder.Services.AddSingleton(timeProvider);
+        }
+
+        builder.Services.AddTypedQueue(o =>
+        {
+            o.DatabasePath = databasePath;
+            o.RetryBaseDelay = TimeSpan.Zero;
+            o.RetryJitter = 0;
+            o.ShutdownTimeout = TimeSpan.FromSeconds(5);
+            configure?.Invoke(o);
+        });
+        return new TestHost(builder.Build(), recorder);
+    }
+
+    public static async Task<TestHost> StartAsync(string databasePath, Action<TypedQueueOptions>? configure = null, TimeProvider? timeProvider = null)
+    {
+        var host = Build(databasePath, configure, timeProvider);
+        await host.Host.StartAsync();
+        return host;
+    }
+
+    public async Task<TaskInfo> WaitForCompletionAsync(long id) =>
+        await Queue.WaitForCompletionAsync(id).AsTask().WaitAsync(SignalTimeout);
+
+    /// <summary>Waits, on the worker's own "outcomes written" signal, until the task matches.</summary>
+    public async Task<TaskInfo> WaitForAsync(long id, Func<TaskInfo, bool> condition)
+    {
+        var changes = Host.Services.GetRequiredService<ChangeFeed>();
+        using var timeout = new CancellationTokenSource(SignalTimeout);
+        while (true)
+        {
+            var next = changes.Next;
+            var task = await Queue.GetTaskAsync(id);
+            if (task is not null && condition(task))
+            {
+                return task;
+            }
+
+            await next.WaitAsync(timeout.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+    }
+}
