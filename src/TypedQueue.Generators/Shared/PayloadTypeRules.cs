@@ -64,15 +64,15 @@ internal static class PayloadTypeRules
     /// Null when <paramref name="type"/> and every type reachable from it is supported; otherwise a short reason.
     /// </summary>
     /// <param name="type">The payload or result type.</param>
-    /// <param name="within">The assembly the generated code lives in (decides whether internal members are usable).</param>
+    /// <param name="within">The assembly the generated code lives in (decides whether internal members are usable); null treats every internal member as usable.</param>
     /// <param name="handledElsewhere">Types serialized by a user's <c>JsonSerializerContext</c>; not inspected further.</param>
-    public static string? GetUnsupportedReason(ITypeSymbol type, IAssemblySymbol within, Func<ITypeSymbol, bool>? handledElsewhere = null)
+    public static string? GetUnsupportedReason(ITypeSymbol type, IAssemblySymbol? within = null, Func<ITypeSymbol, bool>? handledElsewhere = null)
     {
         var visited = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         return Check(type, within, handledElsewhere, visited, path: null);
     }
 
-    private static string? Check(ITypeSymbol type, IAssemblySymbol within, Func<ITypeSymbol, bool>? handledElsewhere, HashSet<ITypeSymbol> visited, string? path)
+    private static string? Check(ITypeSymbol type, IAssemblySymbol? within, Func<ITypeSymbol, bool>? handledElsewhere, HashSet<ITypeSymbol> visited, string? path)
     {
         type = StripAnnotation(type);
         if (!visited.Add(type) || (handledElsewhere is not null && handledElsewhere(type)))
@@ -99,7 +99,7 @@ internal static class PayloadTypeRules
     }
 
     /// <summary>The types the metadata of <paramref name="type"/> refers to, each with a label for messages.</summary>
-    public static IEnumerable<(string Label, ITypeSymbol Type)> GetChildren(ITypeSymbol type, PayloadTypeShape shape, IAssemblySymbol within)
+    public static IEnumerable<(string Label, ITypeSymbol Type)> GetChildren(ITypeSymbol type, PayloadTypeShape shape, IAssemblySymbol? within)
     {
         switch (shape)
         {
@@ -127,7 +127,7 @@ internal static class PayloadTypeRules
     }
 
     /// <summary>Classifies one type without looking at the types it contains.</summary>
-    public static PayloadTypeShape GetShape(ITypeSymbol type, IAssemblySymbol within, out string? reason)
+    public static PayloadTypeShape GetShape(ITypeSymbol type, IAssemblySymbol? within, out string? reason)
     {
         reason = null;
         type = StripAnnotation(type);
@@ -319,7 +319,7 @@ internal static class PayloadTypeRules
     /// only accessible parameterized one when there is no accessible parameterless one; else the parameterless one.
     /// Null with a null <paramref name="reason"/> means "use the implicit struct default". Copy constructors never count.
     /// </summary>
-    public static IMethodSymbol? GetDeserializationConstructor(INamedTypeSymbol type, IAssemblySymbol within, out string? reason)
+    public static IMethodSymbol? GetDeserializationConstructor(INamedTypeSymbol type, IAssemblySymbol? within, out string? reason)
     {
         reason = null;
         var candidates = type.InstanceConstructors
@@ -392,7 +392,7 @@ internal static class PayloadTypeRules
     /// Instance properties written to JSON: readable by generated code, not indexers, not <c>[JsonIgnore]</c>d.
     /// Ordered by declaration, base types first.
     /// </summary>
-    public static ImmutableArray<IPropertySymbol> GetSerializableProperties(INamedTypeSymbol type, IAssemblySymbol within)
+    public static ImmutableArray<IPropertySymbol> GetSerializableProperties(INamedTypeSymbol type, IAssemblySymbol? within)
     {
         var chain = new List<INamedTypeSymbol>();
         for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
@@ -433,7 +433,7 @@ internal static class PayloadTypeRules
             ?.ConstructorArguments.FirstOrDefault().Value as string;
 
     /// <summary>Whether generated code in <paramref name="within"/> may use the symbol (and its containing types).</summary>
-    public static bool IsAccessible(ISymbol symbol, IAssemblySymbol within)
+    public static bool IsAccessible(ISymbol symbol, IAssemblySymbol? within)
     {
         for (var current = symbol; current is not null && current is not INamespaceSymbol; current = current.ContainingSymbol)
         {
@@ -444,7 +444,7 @@ internal static class PayloadTypeRules
                     break;
                 case Accessibility.Internal:
                 case Accessibility.ProtectedOrInternal:
-                    if (!SymbolEqualityComparer.Default.Equals(current.ContainingAssembly, within) && current.ContainingAssembly?.GivesAccessTo(within) != true)
+                    if (within is not null && !SymbolEqualityComparer.Default.Equals(current.ContainingAssembly, within) && current.ContainingAssembly?.GivesAccessTo(within) != true)
                     {
                         return false;
                     }
