@@ -50,7 +50,7 @@ public sealed partial class QueueTaskGenerator
             var access = handler.PayloadIsPublic ? "public" : "internal";
             using (writer.Block("public static partial class Tasks"))
             {
-                writer.Line($"/// <summary>Enqueues the <c>{handler.WireName}</c> task, handled by <see cref=\"{handler.HandlerTypeName}.{handler.MethodName}\"/>.</summary>");
+                writer.Line($"/// <summary>Enqueues the <c>{handler.WireName}</c> task, handled by <c>{handler.HandlerTypeName.Replace("global::", string.Empty)}.{handler.MethodName}</c>.</summary>");
                 using (writer.Block($"{access} static class {handler.MethodName}"))
                 {
                     writer.Line("/// <summary>The task's name, queue, priority, retry limit, payload metadata and handler.</summary>");
