@@ -15,14 +15,16 @@ internal sealed class TaskCompleter
     private readonly Channel<TaskCompletion> _channel = Channel.CreateUnbounded<TaskCompletion>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ITaskStore _store;
     private readonly ChangeFeed _changes;
+    private readonly WakeSignal _wake;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Task _loop;
 
-    public TaskCompleter(ITaskStore store, ChangeFeed changes, TimeProvider timeProvider, ILogger logger)
+    public TaskCompleter(ITaskStore store, ChangeFeed changes, WakeSignal wake, TimeProvider timeProvider, ILogger logger)
     {
         _store = store;
         _changes = changes;
+        _wake = wake;
         _timeProvider = timeProvider;
         _logger = logger;
         _loop = Task.Run(RunAsync);
@@ -56,6 +58,13 @@ internal sealed class TaskCompleter
             }
 
             await WriteAsync(batch).ConfigureAwait(false);
+
+            // A retry or a released task changes the schedule: let the worker recompute how long it may sleep.
+            if (batch.Exists(static c => c.Outcome is TaskOutcome.Retry or TaskOutcome.Released))
+            {
+                _wake.Set();
+            }
+
             batch.Clear();
             _changes.Publish();
         }

@@ -50,6 +50,11 @@ internal sealed class TaskWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.RunWorker)
+        {
+            return;
+        }
+
         await _store.MigrateAsync(stoppingToken).ConfigureAwait(false);
         Log.WorkerStarted(_logger, WorkerId, _dataSource, _options.Concurrency);
         var storeRetryDelay = TimeSpan.FromMilliseconds(100);

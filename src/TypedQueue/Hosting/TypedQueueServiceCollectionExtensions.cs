@@ -55,18 +55,14 @@ public static class TypedQueueServiceCollectionExtensions
         services.TryAddSingleton(sp => new TaskCompleter(
             sp.GetRequiredService<ITaskStore>(),
             sp.GetRequiredService<ChangeFeed>(),
+            sp.GetRequiredService<WakeSignal>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskCompleter>()));
 
         // The host reads HostOptions while it is built, so this makes Tasks.X.EnqueueAsync usable right after Build().
         services.AddOptions<HostOptions>().Configure<IServiceProvider>(static (_, sp) => sp.GetRequiredService<ITaskQueue>());
 
-        services.AddHostedService(sp => sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value.RunWorker
-            ? ActivatorFree(sp)
-            : new IdleService());
-        return services;
-
-        static IHostedService ActivatorFree(IServiceProvider sp) => new TaskWorker(
+        services.AddHostedService(static sp => new TaskWorker(
             sp.GetRequiredService<ITaskStore>(),
             sp.GetRequiredService<TaskExecutor>(),
             sp.GetRequiredService<TaskCompleter>(),
@@ -74,13 +70,7 @@ public static class TypedQueueServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<TypedQueueOptions>>(),
             sp.GetRequiredService<ITaskQueue>(),
-            sp.GetRequiredService<ILogger<TaskWorker>>());
-    }
-
-    private sealed class IdleService : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+            sp.GetRequiredService<ILogger<TaskWorker>>()));
+        return services;
     }
 }

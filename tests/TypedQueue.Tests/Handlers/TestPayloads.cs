@@ -33,8 +33,14 @@ public sealed record RichPayload(
     Address? NoAddress)
 {
     // Records compare collections by reference; compare them by content for round-trip assertions.
+    private static readonly int[] NoNumbers = [];
+    private static readonly List<string> NoTags = [];
+    private static readonly Dictionary<string, int> NoScores = [];
+    private static readonly Address[] NoOthers = [];
+
     public bool SameAs(RichPayload other) =>
-        this with { Numbers = [], Tags = [], Others = [], Scores = [] } == other with { Numbers = [], Tags = [], Others = [], Scores = [] }
+        this with { Numbers = NoNumbers, Tags = NoTags, Others = NoOthers, Scores = NoScores }
+            == other with { Numbers = NoNumbers, Tags = NoTags, Others = NoOthers, Scores = NoScores }
         && Numbers.SequenceEqual(other.Numbers)
         && Tags.SequenceEqual(other.Tags)
         && Others.SequenceEqual(other.Others)

@@ -32,7 +32,12 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         await using var connection = new SqliteConnection($"Data Source={_db.Path}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN SELECT id FROM tq_tasks WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT 10";
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteTaskStore.ClaimSql;
+        foreach (var name in new[] { "$worker", "$lease", "$now", "$max" })
+        {
+            command.Parameters.AddWithValue(name, 1);
+        }
+
         var plan = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

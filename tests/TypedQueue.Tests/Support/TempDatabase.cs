@@ -5,7 +5,7 @@ public sealed class TempDatabase : IDisposable
 {
     public TempDatabase()
     {
-        Folder = Path.Combine(Path.GetTempPath(), "typedqueue-tests", Guid.NewGuid().ToString("N"));
+        Folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "typedqueue-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
         Path = System.IO.Path.Combine(Folder, "tasks.db");
     }
