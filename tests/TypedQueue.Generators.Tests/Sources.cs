@@ -52,6 +52,13 @@ internal static class Sources
         }
         """;
 
+    public const string UserContext = """
+        namespace Shop;
+
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Address))]
+        internal sealed partial class ShopJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+        """;
+
     public const string Unrelated = """
         namespace Shop;
 

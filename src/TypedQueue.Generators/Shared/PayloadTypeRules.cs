@@ -243,6 +243,11 @@ internal static class PayloadTypeRules
             return Fail(out reason, $"'{named.Name}' is abstract; use a concrete type");
         }
 
+        if (named.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonConverterAttribute"))
+        {
+            return Fail(out reason, $"'{named.Name}' has a custom [JsonConverter]; list it with [JsonSerializable] on a JsonSerializerContext in this project");
+        }
+
         if (named.IsTupleType)
         {
             return Fail(out reason, "tuples serialize as empty objects; use a record");
