@@ -6,11 +6,16 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TypedQueue.Generators.Shared;
 
 namespace TypedQueue.Analyzers;
 
 /// <summary>Reports why a <c>[QueueTask]</c> handler breaks the contract the generator relies on (TQ0001–TQ0006).</summary>
-[DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
+/// <remarks>
+/// The generator skips such handlers silently; every check here mirrors one of its skip conditions (and a few stricter
+/// value checks), using the same shared <see cref="PayloadTypeRules"/>.
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc />
@@ -36,7 +41,7 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
 
             var handlers = new ConcurrentBag<HandlerEntry>();
             start.RegisterSymbolAction(symbolContext => AnalyzeMethod(symbolContext, symbols, handlers), SymbolKind.Method);
-            start.RegisterCompilationEndAction(end => ReportDuplicates(end, handlers));
+            start.RegisterCompilationEndAction(end => ReportNameClashes(end, handlers));
         });
     }
 
@@ -48,20 +53,39 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var location = GetIdentifierLocation(method, context.CancellationToken);
-        var name = GetNamedArgument(attribute, "Name") as string;
-        handlers.Add(new HandlerEntry(name ?? method.Name, method.Name, SortKey(method), location));
+        var report = new HandlerReporter(context, GetIdentifierLocation(method, context.CancellationToken), method.Name);
+        AnalyzeAttributeValues(report, symbols, attribute);
+        AnalyzeContainingType(report, symbols, method);
+        var payload = AnalyzeSignature(report, symbols, method);
 
-        AnalyzeAttributeValues(context, symbols, attribute);
-        AnalyzeContainingType(context, method, location);
-        AnalyzeSignature(context, symbols, method, location);
+        // Like the generator, only handlers it would accept compete for names: a broken handler never owns one.
+        if (!report.HasProblems && payload is not null)
+        {
+            handlers.Add(new HandlerEntry(
+                GetNamedArgument(attribute, "Name") as string ?? method.Name,
+                method.Name,
+                method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                PayloadTypeRules.StripAnnotation(payload.Type).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                report.Location));
+        }
     }
 
-    private static void AnalyzeSignature(SymbolAnalysisContext context, TypedQueueSymbols symbols, IMethodSymbol method, Location location)
+    private static IParameterSymbol? AnalyzeSignature(HandlerReporter report, TypedQueueSymbols symbols, IMethodSymbol method)
     {
+        if (method.IsAbstract)
+        {
+            report.Signature("is abstract; a handler needs a body the worker can call");
+        }
+
+        // A public or internal method hidden by its containing type is reported once, as TQ0004.
+        if (!IsAccessibleDeclaration(method.DeclaredAccessibility))
+        {
+            report.Signature($"is {AccessibilityText(method.DeclaredAccessibility)}; make it public or internal so generated code can call it");
+        }
+
         if (method.IsGenericMethod)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, "is generic; a handler cannot declare type parameters");
+            report.Signature("is generic; a handler cannot declare type parameters");
         }
 
         var payloads = new List<IParameterSymbol>();
@@ -71,19 +95,19 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
         {
             if (parameter.RefKind != RefKind.None)
             {
-                Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, $"passes parameter '{parameter.Name}' by {RefKindText(parameter.RefKind)}; handler parameters must be passed by value");
+                report.Signature($"passes parameter '{parameter.Name}' by {RefKindText(parameter.RefKind)}; handler parameters must be passed by value");
             }
 
             if (parameter.IsParams)
             {
-                Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, $"declares params parameter '{parameter.Name}'; a handler takes a single payload");
+                report.Signature($"declares params parameter '{parameter.Name}'; a handler takes a single payload");
             }
 
-            if (symbols.CancellationToken is not null && SymbolEqualityComparer.Default.Equals(parameter.Type, symbols.CancellationToken))
+            if (Is(parameter.Type, symbols.CancellationToken))
             {
                 tokens++;
             }
-            else if (symbols.TaskContext is not null && SymbolEqualityComparer.Default.Equals(parameter.Type, symbols.TaskContext))
+            else if (Is(parameter.Type, symbols.TaskContext))
             {
                 contexts++;
             }
@@ -95,43 +119,45 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
 
         if (tokens > 1)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, "has more than one CancellationToken parameter");
+            report.Signature("has more than one CancellationToken parameter");
         }
 
         if (contexts > 1)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, "has more than one TaskContext parameter");
+            report.Signature("has more than one TaskContext parameter");
         }
 
+        IParameterSymbol? payload = null;
         if (payloads.Count == 0)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, "has no payload parameter; add exactly one parameter that carries the task's data");
+            report.Signature("has no payload parameter; add exactly one parameter that carries the task's data");
         }
         else if (payloads.Count > 1)
         {
             var names = string.Join(", ", payloads.Select(p => $"'{p.Name}'"));
-            Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, $"has {payloads.Count} payload parameters ({names}); wrap them in one record, besides an optional CancellationToken and TaskContext");
+            report.Signature($"has {payloads.Count} payload parameters ({names}); wrap them in one record, besides an optional CancellationToken and TaskContext");
         }
         else
         {
-            var payload = payloads[0];
-            if (PayloadTypeRules.GetUnsupportedReason(payload.Type) is { } reason)
+            payload = payloads[0];
+            if (symbols.GetUnsupportedPayloadReason(payload.Type) is { } reason)
             {
-                var payloadLocation = GetParameterTypeLocation(payload, context.CancellationToken) ?? location;
-                Report(context, DiagnosticDescriptors.UnsupportedPayloadType, payloadLocation, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), reason);
+                var location = GetParameterTypeLocation(payload, report.CancellationToken) ?? report.Location;
+                report.Report(DiagnosticDescriptors.UnsupportedPayloadType, location, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), reason);
             }
         }
 
-        AnalyzeReturnType(context, symbols, method, location);
+        AnalyzeReturnType(report, symbols, method);
+        return payload;
     }
 
-    private static void AnalyzeReturnType(SymbolAnalysisContext context, TypedQueueSymbols symbols, IMethodSymbol method, Location location)
+    private static void AnalyzeReturnType(HandlerReporter report, TypedQueueSymbols symbols, IMethodSymbol method)
     {
         if (method.ReturnsVoid)
         {
             if (method.IsAsync)
             {
-                Report(context, DiagnosticDescriptors.AsyncVoidHandler, location, method.Name);
+                report.Report(DiagnosticDescriptors.AsyncVoidHandler, report.Location, method.Name);
             }
 
             return;
@@ -139,7 +165,7 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
 
         if (method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, "returns by reference; return Task, ValueTask, void or a value");
+            report.Signature("returns by reference; return Task, ValueTask, void or a value");
             return;
         }
 
@@ -155,23 +181,30 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
             returnType = named.TypeArguments[0];
         }
 
-        if (PayloadTypeRules.GetUnsupportedReason(returnType) is { } reason)
+        if (symbols.GetUnsupportedPayloadReason(returnType) is { } reason)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerSignature, location, method.Name, $"returns a result that cannot be stored: {reason}");
+            report.Signature($"returns a result that cannot be stored: {reason}");
         }
     }
 
-    private static void AnalyzeContainingType(SymbolAnalysisContext context, IMethodSymbol method, Location location)
+    private static void AnalyzeContainingType(HandlerReporter report, TypedQueueSymbols symbols, IMethodSymbol method)
     {
         var type = method.ContainingType;
         for (var current = type; current is not null; current = current.ContainingType)
         {
-            if (current.IsGenericType)
+            // IsGenericType is also true for a non-generic type nested in a generic one; Arity finds the culprit.
+            if (current.Arity > 0)
             {
                 var what = SymbolEqualityComparer.Default.Equals(current, type) ? "is generic" : $"is nested in generic type '{current.Name}'";
-                Report(context, DiagnosticDescriptors.InvalidHandlerContainingType, location, method.Name, $"containing type '{type.Name}' {what}");
+                report.ContainingType($"containing type '{type.Name}' {what}");
                 return;
             }
+        }
+
+        if (!PayloadTypeRules.IsAccessible(type, symbols.Assembly))
+        {
+            report.ContainingType($"containing type '{type.Name}' (or a type it is nested in) is not accessible to generated code; make it public or internal");
+            return;
         }
 
         if (method.IsStatic)
@@ -182,25 +215,68 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
         if (type.TypeKind != TypeKind.Class)
         {
             var kind = type.TypeKind == TypeKind.Struct ? "a struct" : type.TypeKind == TypeKind.Interface ? "an interface" : "not a class";
-            Report(context, DiagnosticDescriptors.InvalidHandlerContainingType, location, method.Name, $"containing type '{type.Name}' is {kind}; declare instance handlers on a class or make the handler static");
+            report.ContainingType($"containing type '{type.Name}' is {kind}; declare instance handlers on a class or make the handler static");
             return;
         }
 
         if (type.IsAbstract)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerContainingType, location, method.Name, $"containing type '{type.Name}' is abstract; declare the handler on a concrete class or make it static");
+            report.ContainingType($"containing type '{type.Name}' is abstract; declare the handler on a concrete class or make it static");
             return;
         }
 
-        if (!type.InstanceConstructors.Any(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+        AnalyzeHandlerConstructor(report, symbols, type);
+    }
+
+    private static void AnalyzeHandlerConstructor(HandlerReporter report, TypedQueueSymbols symbols, INamedTypeSymbol type)
+    {
+        // Same choice as the generator: the [ActivatorUtilitiesConstructor] one, else the accessible one with most parameters.
+        var marked = type.InstanceConstructors.FirstOrDefault(c => c.GetAttributes().Any(a =>
+            a.AttributeClass?.ToDisplayString() == "Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructorAttribute"));
+        IMethodSymbol? constructor;
+        if (marked is not null)
         {
-            Report(context, DiagnosticDescriptors.InvalidHandlerContainingType, location, method.Name, $"containing type '{type.Name}' has no public or internal constructor");
+            if (!PayloadTypeRules.IsAccessible(marked, symbols.Assembly))
+            {
+                report.ContainingType($"the [ActivatorUtilitiesConstructor] constructor of '{type.Name}' is not public or internal");
+                return;
+            }
+
+            constructor = marked;
+        }
+        else
+        {
+            constructor = type.InstanceConstructors
+                .Where(c => PayloadTypeRules.IsAccessible(c, symbols.Assembly))
+                .Select((c, index) => (c, index))
+                .OrderByDescending(x => x.c.Parameters.Length)
+                .ThenBy(x => x.index)
+                .Select(x => x.c)
+                .FirstOrDefault();
+        }
+
+        if (constructor is null)
+        {
+            report.ContainingType($"containing type '{type.Name}' has no public or internal constructor");
+            return;
+        }
+
+        foreach (var parameter in constructor.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None)
+            {
+                report.ContainingType($"constructor parameter '{parameter.Name}' of '{type.Name}' is passed by {RefKindText(parameter.RefKind)}; services are passed by value");
+            }
+            else if (!IsNameableType(parameter.Type, symbols.Assembly))
+            {
+                report.ContainingType($"constructor parameter '{parameter.Name}' of '{type.Name}' has a type generated code cannot name");
+            }
         }
     }
 
-    private static void AnalyzeAttributeValues(SymbolAnalysisContext context, TypedQueueSymbols symbols, AttributeData attribute)
+    private static void AnalyzeAttributeValues(HandlerReporter report, TypedQueueSymbols symbols, AttributeData attribute)
     {
-        if (attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax { ArgumentList: { } arguments })
+        if (attribute.ApplicationSyntaxReference?.GetSyntax(report.CancellationToken) is not AttributeSyntax { ArgumentList: { } arguments })
         {
             return;
         }
@@ -225,7 +301,7 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
 
             if (problem is not null)
             {
-                Report(context, DiagnosticDescriptors.InvalidAttributeValue, argument.GetLocation(), property, problem);
+                report.Report(DiagnosticDescriptors.InvalidAttributeValue, argument.GetLocation(), property, problem);
             }
         }
     }
@@ -248,11 +324,14 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static void ReportDuplicates(CompilationAnalysisContext context, ConcurrentBag<HandlerEntry> handlers)
+    private static void ReportNameClashes(CompilationAnalysisContext context, ConcurrentBag<HandlerEntry> handlers)
     {
-        // Sort first so the handler that keeps its name (and which ones are flagged) never depends on analysis order.
+        // The generator's order: the first handler by (type, method, payload) keeps a contested name, whatever the
+        // file order; the location only breaks ties between otherwise identical entries so the result is stable.
         var ordered = handlers
-            .OrderBy(h => h.SortKey, System.StringComparer.Ordinal)
+            .OrderBy(h => h.TypeName, System.StringComparer.Ordinal)
+            .ThenBy(h => h.MethodName, System.StringComparer.Ordinal)
+            .ThenBy(h => h.PayloadTypeName, System.StringComparer.Ordinal)
             .ThenBy(h => h.Location.SourceTree?.FilePath, System.StringComparer.Ordinal)
             .ThenBy(h => h.Location.SourceSpan.Start)
             .ToList();
@@ -261,35 +340,30 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
         var firstByMethodName = new Dictionary<string, HandlerEntry>(System.StringComparer.Ordinal);
         foreach (var handler in ordered)
         {
-            if (firstByWireName.TryGetValue(handler.WireName, out var wireOwner))
+            string? message = null;
+            if (handler.MethodName is "All" or "Tasks")
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.DuplicateTaskName,
-                    handler.Location,
-                    $"Task name '{handler.WireName}' is already used by '{wireOwner.SortKey}'; set a unique QueueTask.Name"));
+                message = $"Handler method name '{handler.MethodName}' is reserved: the generated Tasks class already has a member with that name, so rename the method";
+            }
+            else if (firstByWireName.TryGetValue(handler.WireName, out var wireOwner))
+            {
+                message = $"Task name '{handler.WireName}' is already used by '{wireOwner.DisplayName}'; set a unique QueueTask.Name";
             }
             else if (firstByMethodName.TryGetValue(handler.MethodName, out var methodOwner))
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.DuplicateTaskName,
-                    handler.Location,
-                    $"Handler method name '{handler.MethodName}' is already used by '{methodOwner.SortKey}'; the generated accessor Tasks.{handler.MethodName} would collide, so rename the method"));
+                message = $"Handler method name '{handler.MethodName}' is already used by '{methodOwner.DisplayName}'; the generated accessor Tasks.{handler.MethodName} would collide, so rename the method";
             }
 
-            if (!firstByWireName.ContainsKey(handler.WireName))
+            if (message is not null)
             {
-                firstByWireName.Add(handler.WireName, handler);
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateTaskName, handler.Location, message));
+                continue;
             }
 
-            if (!firstByMethodName.ContainsKey(handler.MethodName))
-            {
-                firstByMethodName.Add(handler.MethodName, handler);
-            }
+            firstByWireName.Add(handler.WireName, handler);
+            firstByMethodName.Add(handler.MethodName, handler);
         }
     }
-
-    private static string SortKey(IMethodSymbol method) =>
-        method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
 
     private static object? GetNamedArgument(AttributeData attribute, string name) =>
         TryGetNamedArgument(attribute, name, out var value) && value.Kind != TypedConstantKind.Error ? value.Value : null;
@@ -335,6 +409,24 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
+    private static bool IsNameableType(ITypeSymbol type, IAssemblySymbol within) => type switch
+    {
+        IArrayTypeSymbol array => IsNameableType(array.ElementType, within),
+        INamedTypeSymbol named => PayloadTypeRules.IsAccessible(named, within) && named.TypeArguments.All(t => IsNameableType(t, within)),
+        _ => false,
+    };
+
+    private static bool IsAccessibleDeclaration(Accessibility accessibility) =>
+        accessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
+
+    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "not accessible",
+    };
+
     private static string RefKindText(RefKind kind) => kind switch
     {
         RefKind.Out => "out",
@@ -346,16 +438,44 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
     private static bool Is(ITypeSymbol type, INamedTypeSymbol? expected) =>
         expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);
 
-    private static void Report(SymbolAnalysisContext context, DiagnosticDescriptor descriptor, Location location, params object[] arguments) =>
-        context.ReportDiagnostic(Diagnostic.Create(descriptor, location, arguments));
+    /// <summary>Reports for one handler and remembers whether anything made it invalid.</summary>
+    private sealed class HandlerReporter
+    {
+        private readonly SymbolAnalysisContext _context;
+        private readonly string _methodName;
+
+        public HandlerReporter(SymbolAnalysisContext context, Location location, string methodName)
+        {
+            _context = context;
+            _methodName = methodName;
+            Location = location;
+        }
+
+        public Location Location { get; }
+
+        public bool HasProblems { get; private set; }
+
+        public CancellationToken CancellationToken => _context.CancellationToken;
+
+        public void Signature(string problem) => Report(DiagnosticDescriptors.InvalidHandlerSignature, Location, _methodName, problem);
+
+        public void ContainingType(string problem) => Report(DiagnosticDescriptors.InvalidHandlerContainingType, Location, _methodName, problem);
+
+        public void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments)
+        {
+            HasProblems = true;
+            _context.ReportDiagnostic(Diagnostic.Create(descriptor, location, arguments));
+        }
+    }
 
     private sealed class HandlerEntry
     {
-        public HandlerEntry(string wireName, string methodName, string sortKey, Location location)
+        public HandlerEntry(string wireName, string methodName, string typeName, string payloadTypeName, Location location)
         {
             WireName = wireName;
             MethodName = methodName;
-            SortKey = sortKey;
+            TypeName = typeName;
+            PayloadTypeName = payloadTypeName;
             Location = location;
         }
 
@@ -363,8 +483,12 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
 
         public string MethodName { get; }
 
-        public string SortKey { get; }
+        public string TypeName { get; }
+
+        public string PayloadTypeName { get; }
 
         public Location Location { get; }
+
+        public string DisplayName => (TypeName.StartsWith("global::", System.StringComparison.Ordinal) ? TypeName.Substring(8) : TypeName) + "." + MethodName;
     }
 }
