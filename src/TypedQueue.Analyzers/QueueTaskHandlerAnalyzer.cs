@@ -6,6 +6,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 using TypedQueue.Generators.Shared;
 
 namespace TypedQueue.Analyzers;
@@ -41,6 +42,10 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
 
             var handlers = new ConcurrentBag<HandlerEntry>();
             start.RegisterSymbolAction(symbolContext => AnalyzeMethod(symbolContext, symbols, handlers), SymbolKind.Method);
+            start.RegisterOperationAction(
+                operationContext => AnalyzeNestedFunction(operationContext, symbols),
+                OperationKind.LocalFunction,
+                OperationKind.AnonymousFunction);
             start.RegisterCompilationEndAction(end => ReportNameClashes(end, handlers));
         });
     }
@@ -68,6 +73,34 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
                 PayloadTypeRules.StripAnnotation(payload.Type).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
                 report.Location));
         }
+    }
+
+    private static void AnalyzeNestedFunction(OperationAnalysisContext context, TypedQueueSymbols symbols)
+    {
+        // The attribute is allowed on local functions and lambdas, but the generator only looks at member methods.
+        var (function, kind) = context.Operation switch
+        {
+            ILocalFunctionOperation local => (local.Symbol, "a local function"),
+            IAnonymousFunctionOperation lambda => (lambda.Symbol, "a lambda"),
+            _ => (null, null),
+        };
+
+        if (function is null || !symbols.IsHandler(function))
+        {
+            return;
+        }
+
+        var location = context.Operation.Syntax switch
+        {
+            LocalFunctionStatementSyntax local => local.Identifier.GetLocation(),
+            _ => context.Operation.Syntax.GetLocation(),
+        };
+        var name = function.MethodKind == MethodKind.LocalFunction ? function.Name : "lambda";
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.InvalidHandlerSignature,
+            location,
+            name,
+            $"is {kind}; declare handlers as methods of a class"));
     }
 
     private static IParameterSymbol? AnalyzeSignature(HandlerReporter report, TypedQueueSymbols symbols, IMethodSymbol method)

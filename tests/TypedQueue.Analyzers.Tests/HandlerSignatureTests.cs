@@ -107,6 +107,27 @@ public sealed class HandlerSignatureTests
         """);
 
     [Fact]
+    public async Task LocalFunctionAndLambdaHandlersAreReported()
+    {
+        var diagnostics = await AnalyzerVerifier.VerifyAsync("""
+            public static class Setup
+            {
+                public static Func<string, Task> Build()
+                {
+                    [QueueTask]
+                    static Task {|TQ0002:Local|}(string payload) => Task.CompletedTask;
+
+                    _ = Local("x");
+                    return {|TQ0002:[QueueTask] (string payload) => Task.CompletedTask|};
+                }
+            }
+            """);
+
+        Assert.Contains("is a local function", diagnostics[0].GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("is a lambda", diagnostics[1].GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public Task RefReturnIsReported() => AnalyzerVerifier.VerifyAsync("""
         public static class Handlers
         {

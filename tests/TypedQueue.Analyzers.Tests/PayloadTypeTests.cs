@@ -144,6 +144,32 @@ public sealed class PayloadTypeTests
         """);
 
     [Fact]
+    public async Task TypeWithCustomJsonConverterNeedsAUserContext()
+    {
+        var diagnostics = await AnalyzerVerifier.VerifyAsync("""
+            using System.Text.Json;
+            using System.Text.Json.Serialization;
+
+            [JsonConverter(typeof(MoneyConverter))]
+            public sealed record Money(decimal Amount, string Currency);
+
+            public sealed class MoneyConverter : JsonConverter<Money>
+            {
+                public override Money Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(0, "EUR");
+                public override void Write(Utf8JsonWriter writer, Money value, JsonSerializerOptions options) => writer.WriteStringValue("0 EUR");
+            }
+
+            public static class Handlers
+            {
+                [QueueTask]
+                public static Task Charge({|TQ0001:Money|} payload) => Task.CompletedTask;
+            }
+            """);
+
+        Assert.Contains("[JsonConverter]", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public Task PrivatePayloadTypeIsReported() => AnalyzerVerifier.VerifyAsync("""
         public static class Handlers
         {
