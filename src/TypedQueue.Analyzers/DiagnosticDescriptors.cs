@@ -4,8 +4,8 @@ namespace TypedQueue.Analyzers;
 
 /// <summary>Every diagnostic TypedQueue reports, with IDs that never change once shipped.</summary>
 /// <remarks>
-/// IDs are assigned by topic, not by declaration order: TQ0001–TQ0099 cover the handler contract,
-/// TQ0100–TQ0199 are reserved for idempotency rules. A retired ID is never reused.
+/// TQ0001–TQ0007 cover the handler contract; later rule sets (idempotency) take the next free IDs and may add a
+/// category. An ID is fixed once it appears in AnalyzerReleases.Unshipped.md and is never reused, even when retired.
 /// </remarks>
 internal static class DiagnosticDescriptors
 {
@@ -18,6 +18,7 @@ internal static class DiagnosticDescriptors
     /// <summary>Builds the documentation link from the ID so the two can never drift apart.</summary>
     public static string HelpLink(string id) => $"https://github.com/typedqueue/typedqueue/blob/main/docs/rules/{id}.md";
 
+    /// <summary>TQ0001: the payload type cannot round-trip through the generated JSON metadata.</summary>
     public static readonly DiagnosticDescriptor UnsupportedPayloadType = Create(
         "TQ0001",
         "Unsupported task payload type",
@@ -26,14 +27,16 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "A task payload is serialized to JSON when it is enqueued and deserialized on a worker. Delegates, streams, pointers, ref structs, interfaces, abstract types, object, dynamic, open generic types and types without a public constructor cannot round-trip, and neither can any type reached through their properties, collection elements or dictionary values. Dictionary keys must be strings.");
 
+    /// <summary>TQ0002: parameters, type parameters, accessibility or return type break the handler contract.</summary>
     public static readonly DiagnosticDescriptor InvalidHandlerSignature = Create(
         "TQ0002",
         "Invalid task handler signature",
         "Task handler '{0}' {1}",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "A task handler takes exactly one payload parameter plus, optionally, one CancellationToken and one TaskContext in any order; it has no ref, out, in or params parameters, no type parameters, and returns Task, ValueTask, void, Task<T>, ValueTask<T> or a serializable T.");
+        "A task handler is a public or internal, non-abstract member method (not a local function or lambda) that takes exactly one payload parameter plus, optionally, one CancellationToken and one TaskContext in any order; it has no ref, out, in or params parameters, no type parameters, and returns Task, ValueTask, void, Task<T>, ValueTask<T> or a serializable T.");
 
+    /// <summary>TQ0003: an <c>async void</c> handler, which the worker cannot await.</summary>
     public static readonly DiagnosticDescriptor AsyncVoidHandler = Create(
         "TQ0003",
         "Task handler is async void",
@@ -42,14 +45,16 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "The worker cannot await an async void method: it would mark the task completed at the first await and an exception would crash the process instead of triggering a retry.");
 
+    /// <summary>TQ0004: the containing type cannot be named or constructed by generated code.</summary>
     public static readonly DiagnosticDescriptor InvalidHandlerContainingType = Create(
         "TQ0004",
         "Task handler is declared on a type the generator cannot instantiate",
         "Task handler '{0}' cannot be invoked: {1}",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "An instance handler must be declared on a non-abstract, non-generic class (nested classes must not be inside a generic type) with a public or internal constructor. A static handler must not be declared inside a generic type.");
+        "A handler's containing type must be accessible to generated code and not generic or nested in a generic type. An instance handler must also be on a non-abstract class whose constructor used for dependency injection (the [ActivatorUtilitiesConstructor] one, else the accessible one with most parameters) is public or internal and takes its services by value.");
 
+    /// <summary>TQ0005: two handlers share a wire name or a method name (reported at compilation end).</summary>
     public static readonly DiagnosticDescriptor DuplicateTaskName = Create(
         "TQ0005",
         "Duplicate task name",
@@ -59,6 +64,7 @@ internal static class DiagnosticDescriptors
         "Each handler needs a unique wire name (QueueTask.Name, or the method name when Name is not set) so a stored task maps to exactly one handler, and a unique method name so the generated accessor Tasks.<MethodName> does not collide.",
         WellKnownDiagnosticTags.CompilationEnd);
 
+    /// <summary>TQ0006: a <c>[QueueTask]</c> argument value the runtime rejects.</summary>
     public static readonly DiagnosticDescriptor InvalidAttributeValue = Create(
         "TQ0006",
         "Invalid QueueTask attribute value",
@@ -67,6 +73,7 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "MaxAttempts must be at least 1, Priority must lie within [TaskPriority.Min, TaskPriority.Max], and Name and Queue must be non-empty, not only whitespace and free of control characters.");
 
+    /// <summary>TQ0007: a blocking wait inside a handler body.</summary>
     public static readonly DiagnosticDescriptor BlockingWaitInHandler = Create(
         "TQ0007",
         "Blocking wait inside a task handler",
