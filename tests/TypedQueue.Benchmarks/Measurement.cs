@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+
+namespace TypedQueue.Benchmarks;
+
+/// <summary>One row of the report, as a scenario measured it (also what a scenario child process sends back).</summary>
+public sealed record ScenarioResult
+{
+    /// <summary>The scenario name (kept stable: tools read it).</summary>
+    public required string Scenario { get; init; }
+
+    /// <summary>Tasks (or rows, or calls) measured.</summary>
+    public long? N { get; init; }
+
+    /// <summary>Worker slots, concurrent callers, or claim batch size, as the note says.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>Throughput.</summary>
+    public double? OpsPerSec { get; init; }
+
+    /// <summary>Median latency of one operation, milliseconds.</summary>
+    public double? P50Ms { get; init; }
+
+    /// <summary>99th percentile latency of one operation, milliseconds.</summary>
+    public double? P99Ms { get; init; }
+
+    /// <summary>Peak resident set of the process that ran the scenario (VmHWM), MiB.</summary>
+    public double? PeakRssMb { get; init; }
+
+    /// <summary>Managed bytes allocated per operation, all threads of the process.</summary>
+    public double? AllocatedBytesPerOp { get; init; }
+
+    /// <summary>What the figure means, or why it is missing.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>An extra row that explains a figure (a sweep, a breakdown) rather than one of the issue's scenarios.</summary>
+    public bool IsDiagnostic { get; init; }
+
+    /// <summary>The row as <c>--json</c> writes it.</summary>
+    public PublishedResult ToPublished() => new(Scenario, N, Concurrency, Round(OpsPerSec, 1), Round(P50Ms, 3), Round(P99Ms, 3), PeakRssMb);
+
+    private static double? Round(double? value, int digits) => value is { } v && double.IsFinite(v) ? Math.Round(v, digits) : null;
+}
+
+/// <summary>One object of the <c>--json</c> array: exactly the fields issue 7 names, null where not measured.</summary>
+public sealed record PublishedResult(
+    [property: JsonPropertyName("scenario")] string Scenario,
+    [property: JsonPropertyName("n")] long? N,
+    [property: JsonPropertyName("concurrency")] int? Concurrency,
+    [property: JsonPropertyName("ops_per_sec")] double? OpsPerSec,
+    [property: JsonPropertyName("p50_ms")] double? P50Ms,
+    [property: JsonPropertyName("p99_ms")] double? P99Ms,
+    [property: JsonPropertyName("peak_rss_mb")] double? PeakRssMb);
+
+/// <summary>Source-generated JSON for the report file and the parent/child protocol (no reflection).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(List<PublishedResult>))]
+[JsonSerializable(typeof(List<ScenarioResult>))]
+internal sealed partial class BenchmarkJsonContext : JsonSerializerContext;
+
+/// <summary>Percentiles, process memory and allocation counters.</summary>
+internal static class Metrics
+{
+    /// <summary>Nearest-rank percentile of Stopwatch tick samples, in milliseconds. Sorts the array in place.</summary>
+    public static (double P50, double P99) Percentiles(long[] ticks)
+    {
+        if (ticks.Length == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        Array.Sort(ticks);
+        return (ToMs(ticks[Rank(ticks.Length, 0.50)]), ToMs(ticks[Rank(ticks.Length, 0.99)]));
+
+        static int Rank(int count, double p) => Math.Clamp((int)Math.Ceiling(p * count) - 1, 0, count - 1);
+    }
+
+    /// <summary>Stopwatch ticks as milliseconds.</summary>
+    public static double ToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>The peak resident set of this process so far (Linux VmHWM), MiB; null where /proc is missing.</summary>
+    public static double? PeakRssMb()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    return Math.Round(kb / 1024.0, 1);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>Managed bytes allocated by every thread so far.</summary>
+    public static long AllocatedBytes() => GC.GetTotalAllocatedBytes(precise: true);
+}

@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text.Json;
+using TypedQueue.Benchmarks;
+
+// Three roles, one executable:
+//   (no role)                          the suite: runs each scenario in a fresh child process, prints the table, --json FILE
+//   --scenario NAME --result-file F    one scenario, its rows written to F (so each scenario's peak RSS is its own)
+//   --child-enqueuer --db F --n N --rate R   the enqueuing side of latency-crossprocess
+var arguments = new Arguments(args);
+if (arguments.Has("--child-enqueuer"))
+{
+    return await TypedQueueScenarios.RunChildEnqueuerAsync(arguments.Value("--db")!, arguments.Int("--n", 5_000), arguments.Int("--rate", 1_000));
+}
+
+if (arguments.Value("--scenario") is { } scenario)
+{
+    var rows = await Scenarios.RunAsync(scenario, arguments);
+    var rss = Metrics.PeakRssMb();
+    rows = [.. rows.Select(r => r with { PeakRssMb = rss })];
+    await File.WriteAllTextAsync(arguments.Value("--result-file")!, JsonSerializer.Serialize(rows, BenchmarkJsonContext.Default.ListScenarioResult));
+    return 0;
+}
+
+return await Suite.RunAsync(arguments);
+
+/// <summary>Minimal flag parsing: <c>--name value</c> pairs and bare flags.</summary>
+internal sealed class Arguments(string[] args)
+{
+    public bool Has(string name) => Array.IndexOf(args, name) >= 0;
+
+    public string? Value(string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}
