@@ -327,6 +327,8 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
                 "MaxAttempts" when value.Value is int attempts && attempts < 1 => $"is {attempts}; a task must be allowed at least 1 attempt",
                 "Priority" when value.Value is int priority && (priority < symbols.PriorityMin || priority > symbols.PriorityMax)
                     => $"is {priority}; it must lie within [{symbols.PriorityMin}, {symbols.PriorityMax}] (TaskPriority.Min to TaskPriority.Max)",
+                "TimeoutSeconds" when value.Value is double seconds && (double.IsNaN(seconds) || seconds < 0 || seconds > 7 * 24 * 3600)
+                    => $"is {seconds}; it must be 0 (the configured default) or a positive number of seconds up to 7 days",
                 "Name" when value.Value is string text => DescribeBadText(text),
                 "Queue" => value.Value is string text ? DescribeBadText(text) : "is null; omit it to use the default queue",
                 _ => null,

@@ -60,7 +60,9 @@ public sealed partial class QueueTaskGenerator
                     writer.Line($"    {handler.Priority},");
                     writer.Line($"    {handler.MaxAttempts},");
                     writer.Line($"    ({Metadata}.JsonTypeInfo<{payload}>)global::{ns}.TypedQueueJson.Options.GetTypeInfo(typeof({payload})),");
-                    writer.Line("    Invoke);");
+                    writer.Line(handler.TimeoutMilliseconds > 0
+                        ? $"    Invoke) {{ Timeout = global::System.TimeSpan.FromMilliseconds({handler.TimeoutMilliseconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}) }};"
+                        : "    Invoke);");
                     writer.Line();
                     writer.Line("/// <summary>Stores one task on the ambient queue and returns its id.</summary>");
                     writer.Line($"public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync({payload} payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
@@ -232,7 +234,7 @@ public sealed partial class QueueTaskGenerator
                 """);
             using (writer.Block("internal static class TypedQueueJson"))
             {
-                writer.Line("/// <summary>Web defaults (camelCase, case-insensitive reading) over the generated and user-written metadata.</summary>");
+                writer.Line("/// <summary>Web defaults (camelCase, case-insensitive reading), legible escaping, over the generated and user-written metadata.</summary>");
                 writer.Line("public static global::System.Text.Json.JsonSerializerOptions Options { get; } = CreateOptions();");
                 writer.Line();
                 using (writer.Block("private static global::System.Text.Json.JsonSerializerOptions CreateOptions()"))
@@ -240,6 +242,8 @@ public sealed partial class QueueTaskGenerator
                     writer.Line("var options = new global::System.Text.Json.JsonSerializerOptions(global::System.Text.Json.JsonSerializerDefaults.Web)");
                     writer.Line("{");
                     writer.Line($"    TypeInfoResolver = {Metadata}.JsonTypeInfoResolver.Combine({string.Join(", ", resolvers)}),");
+                    // Stored JSON is read by people (sqlite3, dashboards), never embedded in HTML: keep accents and quotes legible.
+                    writer.Line("    Encoder = global::System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,");
                     writer.Line("};");
                     writer.Line("options.MakeReadOnly();");
                     writer.Line("return options;");

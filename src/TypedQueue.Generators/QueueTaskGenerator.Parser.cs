@@ -54,6 +54,7 @@ public sealed partial class QueueTaskGenerator
             var queue = "default";
             var priority = 0;
             var maxAttempts = 5;
+            var timeoutSeconds = 0d;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -70,11 +71,15 @@ public sealed partial class QueueTaskGenerator
                     case "MaxAttempts" when argument.Value.Value is int value:
                         maxAttempts = value;
                         break;
+                    case "TimeoutSeconds" when argument.Value.Value is double value:
+                        timeoutSeconds = value;
+                        break;
                 }
             }
 
             wireName ??= method.Name;
-            if (string.IsNullOrWhiteSpace(wireName) || string.IsNullOrWhiteSpace(queue) || maxAttempts < 1 || priority < -1000 || priority > 1000)
+            if (string.IsNullOrWhiteSpace(wireName) || string.IsNullOrWhiteSpace(queue) || wireName!.Any(char.IsControl) || queue.Any(char.IsControl) || maxAttempts < 1 || priority < -1000 || priority > 1000
+                || double.IsNaN(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > 7 * 24 * 3600)
             {
                 return null;
             }
@@ -160,6 +165,7 @@ public sealed partial class QueueTaskGenerator
                 queue,
                 priority,
                 maxAttempts,
+                (long)Math.Round(timeoutSeconds * 1000),
                 handlerType.ToDisplayString(s_typeFormat),
                 method.IsStatic,
                 payloadType.ToDisplayString(s_typeFormat),
@@ -211,7 +217,8 @@ public sealed partial class QueueTaskGenerator
         {
             if (method.ReturnsVoid)
             {
-                return (HandlerReturnKind.Void, null);
+                // async void cannot be awaited: its failures would escape the worker. The analyzers report TQ0003.
+                return method.IsAsync ? (null, null) : (HandlerReturnKind.Void, null);
             }
 
             if (method.ReturnsByRef || method.ReturnsByRefReadonly)

@@ -24,6 +24,15 @@ public interface ITaskQueue
     /// <summary>Deletes finished tasks (succeeded, dead or cancelled) that finished before <paramref name="finishedBefore"/>; returns how many.</summary>
     ValueTask<int> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Cancels a task: one that has not started never runs; a running one has its handler's token fired (at once in
+    /// this process, within a heartbeat interval in another) and ends <see cref="TaskState.Cancelled"/> when it stops.
+    /// </summary>
+    ValueTask<CancelResult> CancelAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes a dead or cancelled task pending again with a fresh set of attempts; false when it is in another state.</summary>
+    ValueTask<bool> RequeueAsync(long id, CancellationToken cancellationToken = default);
+
     /// <summary>Completes when the task reaches a final state (succeeded, dead or cancelled) and returns it.</summary>
     ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default);
 

@@ -27,6 +27,12 @@ public sealed class QueueTaskAttribute : Attribute
     /// <summary>How many times the task may run before it is dead-lettered (at least 1).</summary>
     public int MaxAttempts { get; set; } = DefaultMaxAttempts;
 
+    /// <summary>
+    /// How long one attempt may run, in seconds, before its <see cref="CancellationToken"/> fires and the attempt
+    /// counts as failed (and is retried). 0 uses <c>TypedQueueOptions.DefaultTimeout</c>.
+    /// </summary>
+    public double TimeoutSeconds { get; set; }
+
     /// <summary>The queue the task is placed on.</summary>
     public string Queue { get; set; } = DefaultQueue;
 }

@@ -12,13 +12,15 @@ internal sealed class TaskQueue : ITaskQueue
     private readonly ITaskStore _store;
     private readonly WakeSignal _wake;
     private readonly ChangeFeed _changes;
+    private readonly RunningTasks _running;
     private readonly TimeProvider _timeProvider;
     private readonly TypedQueueOptions _options;
     private readonly Lock _migrationGate = new();
     private Task? _migration;
 
-    public TaskQueue(ITaskStore store, WakeSignal wake, ChangeFeed changes, TimeProvider timeProvider, IOptions<TypedQueueOptions> options)
+    public TaskQueue(ITaskStore store, WakeSignal wake, ChangeFeed changes, RunningTasks running, TimeProvider timeProvider, IOptions<TypedQueueOptions> options)
     {
+        _running = running;
         _store = store;
         _wake = wake;
         _changes = changes;
@@ -76,6 +78,34 @@ internal sealed class TaskQueue : ITaskQueue
     {
         await EnsureMigratedAsync().ConfigureAwait(false);
         return await _store.DeleteFinishedBeforeAsync(finishedBefore, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<CancelResult> CancelAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        var result = await _store.CancelAsync(id, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (result == CancelResult.CancellationRequested)
+        {
+            _running.RequestCancel(id);
+        }
+        else if (result == CancelResult.Cancelled)
+        {
+            _changes.Publish();
+        }
+
+        return result;
+    }
+
+    public async ValueTask<bool> RequeueAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        var requeued = await _store.RequeueAsync(id, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (requeued)
+        {
+            _wake.Set();
+        }
+
+        return requeued;
     }
 
     public async ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default)
@@ -136,8 +166,15 @@ internal sealed class TaskQueue : ITaskQueue
     // A due task wakes the worker at once; a scheduled one wakes it to recompute how long to sleep.
     private void AfterInsert() => _wake.Set();
 
-    private static NewTask ToNewTask<TPayload>(TaskDefinition<TPayload> task, string payload, EnqueueOptions? options, DateTimeOffset now)
+    private NewTask ToNewTask<TPayload>(TaskDefinition<TPayload> task, string payload, EnqueueOptions? options, DateTimeOffset now)
     {
+        // UTF-8 is at most 3 bytes per UTF-16 unit, so only payloads near the limit need counting.
+        if (payload.Length * 3L > _options.MaxPayloadBytes && System.Text.Encoding.UTF8.GetByteCount(payload) > _options.MaxPayloadBytes)
+        {
+            throw new TaskPayloadTooLargeException(
+                $"The payload of a '{task.Name}' task is {System.Text.Encoding.UTF8.GetByteCount(payload)} bytes of JSON, over the limit of {_options.MaxPayloadBytes} (TypedQueue:MaxPayloadBytes). Store large data elsewhere and enqueue a reference to it.");
+        }
+
         var runAt = options?.RunAt ?? (options?.Delay is { } delay ? now + delay : now);
         var priority = options?.Priority ?? task.Priority;
         if (priority is < TaskPriority.Min or > TaskPriority.Max)

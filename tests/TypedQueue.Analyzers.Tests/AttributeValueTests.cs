@@ -22,6 +22,9 @@ public sealed class AttributeValueTests
     [InlineData("Queue = \"\\t\"", "empty or whitespace")]
     [InlineData("Queue = \"mail\\u007F\"", "U+007F")]
     [InlineData("Queue = null!", "is null")]
+    [InlineData("TimeoutSeconds = -1", "positive number of seconds")]
+    [InlineData("TimeoutSeconds = double.NaN", "positive number of seconds")]
+    [InlineData("TimeoutSeconds = 1e9", "up to 7 days")]
     public async Task InvalidValueIsReportedOnTheArgument(string argument, string expectedMessage)
     {
         var diagnostics = await AnalyzerVerifier.VerifyAsync($$"""

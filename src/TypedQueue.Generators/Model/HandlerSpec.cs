@@ -7,6 +7,7 @@ internal sealed record HandlerSpec(
     string Queue,
     int Priority,
     int MaxAttempts,
+    long TimeoutMilliseconds,
     string HandlerTypeName,
     bool IsStatic,
     string PayloadTypeName,

@@ -26,6 +26,15 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Error, "Task {TaskId} ({TaskName}) is dead after attempt {Attempt}: {Reason}")]
     public static partial void TaskDead(ILogger logger, Exception? exception, long taskId, string taskName, int attempt, string reason);
 
+    [LoggerMessage(2003, LogLevel.Information, "Task {TaskId} ({TaskName}) was cancelled during attempt {Attempt}")]
+    public static partial void TaskCancelled(ILogger logger, long taskId, string taskName, int attempt);
+
+    [LoggerMessage(1004, LogLevel.Warning, "TypedQueue worker {WorkerId} took back {Count} tasks whose lease expired")]
+    public static partial void LeasesRescued(ILogger logger, string workerId, int count);
+
+    [LoggerMessage(1005, LogLevel.Error, "TypedQueue worker {WorkerId} could not renew its leases")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception, string workerId);
+
     [LoggerMessage(3000, LogLevel.Error, "TypedQueue could not record {Count} task outcomes; they stay leased and are retried")]
     public static partial void CompletionFailed(ILogger logger, Exception exception, int count);
 }

@@ -31,6 +31,13 @@ public abstract class TaskDefinition
     /// <summary>How many attempts before the task is dead-lettered.</summary>
     public int MaxAttempts { get; }
 
+    /// <summary>How long one attempt may run before its cancellation token fires; null uses <see cref="TypedQueueOptions.DefaultTimeout"/>.</summary>
+    public TimeSpan? Timeout
+    {
+        get;
+        init => field = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A timeout must be positive.");
+    }
+
     /// <summary>Deserializes the payload and runs the handler; returns the result as JSON, or null when there is none.</summary>
     /// <exception cref="TaskPayloadException">The stored payload cannot be read as this task's payload type.</exception>
     public abstract ValueTask<string?> InvokeAsync(IServiceProvider services, string payloadJson, TaskContext context, CancellationToken cancellationToken);

@@ -16,6 +16,7 @@ internal sealed class TaskWorker : BackgroundService
     private readonly TaskExecutor _executor;
     private readonly TaskCompleter _completer;
     private readonly WakeSignal _wake;
+    private readonly RunningTasks _runningTasks;
     private readonly TimeProvider _timeProvider;
     private readonly TypedQueueOptions _options;
     private readonly ILogger<TaskWorker> _logger;
@@ -28,6 +29,7 @@ internal sealed class TaskWorker : BackgroundService
         TaskExecutor executor,
         TaskCompleter completer,
         WakeSignal wake,
+        RunningTasks runningTasks,
         TimeProvider timeProvider,
         IOptions<TypedQueueOptions> options,
         ITaskQueue queue,
@@ -37,6 +39,7 @@ internal sealed class TaskWorker : BackgroundService
         _executor = executor;
         _completer = completer;
         _wake = wake;
+        _runningTasks = runningTasks;
         _timeProvider = timeProvider;
         _options = options.Value;
         _logger = logger;
@@ -59,6 +62,8 @@ internal sealed class TaskWorker : BackgroundService
         Log.WorkerStarted(_logger, WorkerId, _dataSource, _options.Concurrency);
         var storeRetryDelay = TimeSpan.FromMilliseconds(100);
         using var handlersStopping = new CancellationTokenSource();
+        using var keeperStopping = new CancellationTokenSource();
+        var keeper = Task.Run(() => KeepLeasesAsync(keeperStopping.Token), CancellationToken.None);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -104,9 +109,51 @@ internal sealed class TaskWorker : BackgroundService
         }
         finally
         {
+            // Leases stay renewed until every outcome, releases included, is written.
             await StopRunningAsync(handlersStopping).ConfigureAwait(false);
             await _completer.DrainAsync().ConfigureAwait(false);
+            await keeperStopping.CancelAsync().ConfigureAwait(false);
+            await keeper.ConfigureAwait(false);
             Log.WorkerStopped(_logger, WorkerId);
+        }
+    }
+
+    /// <summary>
+    /// The heartbeat: renews this worker's leases, fires the tokens of tasks whose cancellation another process
+    /// requested, then takes back tasks whose worker stopped renewing. Renewal comes first, so a live worker
+    /// never rescues its own tasks.
+    /// </summary>
+    private async Task KeepLeasesAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _timeProvider);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var now = _timeProvider.GetUtcNow();
+                    foreach (var id in await _store.ExtendLeasesAsync(WorkerId, now + _options.LeaseDuration, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        _runningTasks.RequestCancel(id);
+                    }
+
+                    var rescued = await _store.RescueExpiredAsync(now, CancellationToken.None).ConfigureAwait(false);
+                    if (rescued > 0)
+                    {
+                        Log.LeasesRescued(_logger, WorkerId, rescued);
+                        _wake.Set();
+                    }
+                }
+                catch (TaskStoreException ex)
+                {
+                    Log.HeartbeatFailed(_logger, ex, WorkerId);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
         }
     }
 

@@ -21,8 +21,17 @@ public sealed class TypedQueueOptions
     /// <summary>How often an idle worker looks for work enqueued by other processes. In-process enqueues wake it at once.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a claimed task belongs to its worker before another may take it back.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How often a worker renews the leases of its running tasks and looks for expired ones to rescue.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one attempt may run when its handler sets no timeout; its cancellation token then fires and the attempt counts as failed.</summary>
+    public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The largest payload, in UTF-8 bytes of JSON, that an enqueue accepts.</summary>
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long a claimed task belongs to its worker before another may take it back. Renewed every <see cref="HeartbeatInterval"/>.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The delay before the first retry; each further retry doubles it.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);

@@ -16,6 +16,9 @@ internal sealed class TypedQueueOptionsValidator : IValidateOptions<TypedQueueOp
         Check(options.Concurrency is >= 1 and <= 10_000, "TypedQueue:Concurrency must be between 1 and 10000.");
         Check(InRange(options.PollInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)), "TypedQueue:PollInterval must be between 1 ms and 1 hour.");
         Check(InRange(options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)), "TypedQueue:LeaseDuration must be between 1 second and 7 days.");
+        Check(InRange(options.HeartbeatInterval, TimeSpan.FromMilliseconds(10), options.LeaseDuration / 2), "TypedQueue:HeartbeatInterval must be at least 10 ms and at most half of LeaseDuration, so a live worker renews its leases before they expire.");
+        Check(InRange(options.DefaultTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7)), "TypedQueue:DefaultTimeout must be between 1 ms and 7 days.");
+        Check(options.MaxPayloadBytes is >= 16 and <= 256 * 1024 * 1024, "TypedQueue:MaxPayloadBytes must be between 16 bytes and 256 MiB.");
         Check(InRange(options.RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromDays(1)), "TypedQueue:RetryBaseDelay must be between 0 and 1 day.");
         Check(InRange(options.RetryMaxDelay, options.RetryBaseDelay, TimeSpan.FromDays(30)), "TypedQueue:RetryMaxDelay must be at least RetryBaseDelay and at most 30 days.");
         Check(options.RetryJitter is >= 0 and <= 1, "TypedQueue:RetryJitter must be between 0 and 1.");

@@ -46,6 +46,7 @@ public static class TypedQueueServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WakeSignal>();
+        services.TryAddSingleton<RunningTasks>();
         services.TryAddSingleton<ChangeFeed>();
         services.TryAddSingleton(sp => RetryPolicy.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value));
         services.TryAddSingleton(_ => new TaskHandlerTable(TaskRegistry.All));
@@ -67,6 +68,7 @@ public static class TypedQueueServiceCollectionExtensions
             sp.GetRequiredService<TaskExecutor>(),
             sp.GetRequiredService<TaskCompleter>(),
             sp.GetRequiredService<WakeSignal>(),
+            sp.GetRequiredService<RunningTasks>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<TypedQueueOptions>>(),
             sp.GetRequiredService<ITaskQueue>(),

@@ -34,6 +34,24 @@ internal interface ITaskStore : IAsyncDisposable
 
     /// <summary>The earliest due time among scheduled tasks, or null when none is scheduled.</summary>
     Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Heartbeat: extends the lease of every task this worker runs; returns the ids among them whose cancellation
+    /// was requested.
+    /// </summary>
+    Task<IReadOnlyList<long>> ExtendLeasesAsync(string workerId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes back running tasks whose lease expired (their worker died or hung): pending again, or dead when no
+    /// attempt is left. Returns how many.
+    /// </summary>
+    Task<int> RescueExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a scheduled or pending task at once, or asks the worker running it to stop.</summary>
+    Task<CancelResult> CancelAsync(long id, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Makes a dead or cancelled task pending again with a fresh set of attempts; false when it is not dead or cancelled.</summary>
+    Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 /// <summary>A task to insert. It starts <see cref="TaskState.Scheduled"/> when <see cref="RunAt"/> is after <see cref="EnqueuedAt"/>.</summary>
@@ -77,6 +95,9 @@ internal enum TaskOutcome
 
     /// <summary>The worker is stopping: give the task back without spending the attempt.</summary>
     Released,
+
+    /// <summary>The task's cancellation was requested and the handler stopped.</summary>
+    Cancelled,
 }
 
 /// <summary>An attempt's outcome, written only while <see cref="WorkerId"/> still holds the task.</summary>

@@ -11,7 +11,7 @@ namespace Shop.App;
 /// </remarks>
 internal static class TypedQueueJson
 {
-    /// <summary>Web defaults (camelCase, case-insensitive reading) over the generated and user-written metadata.</summary>
+    /// <summary>Web defaults (camelCase, case-insensitive reading), legible escaping, over the generated and user-written metadata.</summary>
     public static global::System.Text.Json.JsonSerializerOptions Options { get; } = CreateOptions();
 
     private static global::System.Text.Json.JsonSerializerOptions CreateOptions()
@@ -19,6 +19,7 @@ internal static class TypedQueueJson
         var options = new global::System.Text.Json.JsonSerializerOptions(global::System.Text.Json.JsonSerializerDefaults.Web)
         {
             TypeInfoResolver = global::System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(new global::Shop.App.TypedQueueJsonResolver()),
+            Encoder = global::System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.MakeReadOnly();
         return options;

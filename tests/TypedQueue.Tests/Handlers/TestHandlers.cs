@@ -10,7 +10,18 @@ public sealed class Recorder
     public ConcurrentQueue<(long Id, int Attempt)> Attempts { get; } = new();
 
     public ConcurrentDictionary<long, int> Runs { get; } = new();
+
+    /// <summary>Ids of blocking tasks as they start, in order; tests await them instead of sleeping.</summary>
+    public System.Threading.Channels.Channel<long> Started { get; } = System.Threading.Channels.Channel.CreateUnbounded<long>();
+
+    /// <summary>Completing this lets every <see cref="TestHandlers.Block"/> task return.</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<long> NextStartedAsync() =>
+        await Started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
 }
+
+public sealed record BlockPayload(string Label);
 
 public sealed class TestHandlers(Recorder recorder)
 {
@@ -35,6 +46,26 @@ public sealed class TestHandlers(Recorder recorder)
 
     [QueueTask(MaxAttempts = 2, Priority = TaskPriority.Low)]
     public static Task AlwaysFails(FailPayload payload) => throw new InvalidOperationException(payload.Reason);
+
+    /// <summary>Signals that it started, then waits for the test's release or its token, whichever comes first.</summary>
+    [QueueTask(MaxAttempts = 2, TimeoutSeconds = 3600)]
+    public async Task Block(BlockPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        recorder.Runs.AddOrUpdate(context.Id, 1, (_, n) => n + 1);
+        recorder.Started.Writer.TryWrite(context.Id);
+        await recorder.Release.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Ignores nothing: waits on its token, which only the 5-second timeout fires.</summary>
+    [QueueTask(MaxAttempts = 2, TimeoutSeconds = 5)]
+    public async Task Hang(BlockPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        recorder.Started.Writer.TryWrite(context.Id);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    [QueueTask(MaxAttempts = 5)]
+    public static void Refuse(FailPayload payload) => throw new NonRetryableTaskException(payload.Reason);
 
     [QueueTask(Queue = "math")]
     public static SumResult Sum(int[] numbers) => new(numbers.Sum(), "sum");

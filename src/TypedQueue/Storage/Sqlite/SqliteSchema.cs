@@ -36,6 +36,11 @@ internal static class SqliteSchema
         CREATE INDEX tq_tasks_finished  ON tq_tasks (finished_at) WHERE state >= 3;
         CREATE INDEX tq_tasks_state_id  ON tq_tasks (state, id);
         """,
+
+        // 2: cancellation of running tasks is requested through the row, so a worker in another process sees it.
+        """
+        ALTER TABLE tq_tasks ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>

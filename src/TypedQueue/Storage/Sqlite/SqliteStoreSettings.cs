@@ -5,6 +5,9 @@ namespace TypedQueue.Storage.Sqlite;
 /// <summary>The resolved connection string and durability level of a SQLite store.</summary>
 internal sealed record SqliteStoreSettings(string ConnectionString, string DataSource, string Synchronous)
 {
+    /// <summary>Extra PRAGMA statements run on every connection; tests use it to simulate a full disk (max_page_count).</summary>
+    public string ExtraPragmas { get; init; } = "";
+
     public static SqliteStoreSettings From(TypedQueueOptions options)
     {
         var builder = string.IsNullOrWhiteSpace(options.ConnectionString)

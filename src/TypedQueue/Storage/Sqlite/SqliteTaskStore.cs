@@ -5,14 +5,11 @@ namespace TypedQueue.Storage.Sqlite;
 
 /// <summary>
 /// The embedded default store. Writes go through one connection guarded by a lock (so "database is locked" never
-/// comes from this process), each in a <c>BEGIN IMMEDIATE</c> transaction; other processes wait on busy_timeout.
-/// Reads use pooled connections and never block writers (WAL).
+/// comes from this process), each in a <c>BEGIN IMMEDIATE</c> transaction; other processes are waited for by
+/// busy_timeout and a bounded retry. Reads use pooled connections and never block the writer (WAL).
 /// </summary>
 internal sealed class SqliteTaskStore : ITaskStore
 {
-    private const string TaskColumns =
-        "id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, result, error_type, error_message, error_stack, idempotency_key";
-
     /// <summary>
     /// Claims the best pending tasks in one statement. INDEXED BY pins the walk to the pending index, so the cost stays
     /// O(log n + claimed) however deep the backlog, whatever the planner's statistics say.
@@ -24,8 +21,16 @@ internal sealed class SqliteTaskStore : ITaskStore
         RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key
         """;
 
-    private readonly string _connectionString;
-    private readonly string _synchronous;
+    /// <summary>Error type recorded on a task whose worker stopped renewing its lease.</summary>
+    internal const string LeaseExpiredError = "TypedQueue.LeaseExpired";
+
+    private const string TaskColumns =
+        "id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, result, error_type, error_message, error_stack, idempotency_key";
+
+    // SQLITE_BUSY and SQLITE_LOCKED: another process holds the write lock longer than busy_timeout.
+    private const int MaxBusyRetries = 8;
+
+    private readonly SqliteStoreSettings _settings;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
     private SqliteCommand? _insert;
@@ -33,24 +38,15 @@ internal sealed class SqliteTaskStore : ITaskStore
     private SqliteCommand? _claim;
     private SqliteCommand? _complete;
 
-    public SqliteTaskStore(SqliteStoreSettings settings)
-    {
-        _connectionString = settings.ConnectionString;
-        _synchronous = settings.Synchronous;
-        DataSource = settings.DataSource;
-    }
+    public SqliteTaskStore(SqliteStoreSettings settings) => _settings = settings;
 
     /// <summary>The database file (or URI) this store writes.</summary>
-    public string DataSource { get; }
+    public string DataSource => _settings.DataSource;
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task MigrateAsync(CancellationToken cancellationToken) =>
+        WriteAsync("prepare the database", async (connection, transaction) =>
         {
-            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var version = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            var version = Convert.ToInt32(await ScalarAsync(connection, transaction, "PRAGMA user_version", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
             if (version > SqliteSchema.CurrentVersion)
             {
                 throw new TaskStoreException(
@@ -59,35 +55,22 @@ internal sealed class SqliteTaskStore : ITaskStore
 
             for (var next = version; next < SqliteSchema.CurrentVersion; next++)
             {
-                await ExecuteAsync(connection, SqliteSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, $"PRAGMA user_version = {next + 1}", cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, SqliteSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, $"PRAGMA user_version = {next + 1}", cancellationToken).ConfigureAwait(false);
             }
 
-            transaction.Commit();
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, "prepare");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+            return 0;
+        }, cancellationToken);
 
-    public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken)
+    public Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken)
     {
-        var ids = new long[tasks.Count];
         if (tasks.Count == 0)
         {
-            return ids;
+            return Task.FromResult(Array.Empty<long>());
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return WriteAsync("enqueue", async (connection, transaction) =>
         {
-            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-            using var transaction = connection.BeginTransaction(deferred: false);
             var insert = _insert ??= Prepare(connection, """
                 INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key)
                 VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key)
@@ -95,6 +78,7 @@ internal sealed class SqliteTaskStore : ITaskStore
                 """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key");
             insert.Transaction = transaction;
             var p = insert.Parameters;
+            var ids = new long[tasks.Count];
             for (var i = 0; i < tasks.Count; i++)
             {
                 var task = tasks[i];
@@ -110,33 +94,20 @@ internal sealed class SqliteTaskStore : ITaskStore
                 ids[i] = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
 
-            transaction.Commit();
             return ids;
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, "enqueue");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ClaimedTask>> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ClaimedTask>> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
         if (request.Max <= 0)
         {
-            return [];
+            return Task.FromResult<IReadOnlyList<ClaimedTask>>([]);
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return WriteAsync<IReadOnlyList<ClaimedTask>>("claim tasks", async (connection, transaction) =>
         {
-            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-            using var transaction = connection.BeginTransaction(deferred: false);
             var now = request.Now.ToUnixTimeMilliseconds();
-
             var promote = _promote ??= Prepare(connection, "UPDATE tq_tasks SET state = 1 WHERE state = 0 AND run_at <= $now", "$now");
             promote.Transaction = transaction;
             promote.Parameters[0].Value = now;
@@ -168,37 +139,23 @@ internal sealed class SqliteTaskStore : ITaskStore
                 }
             }
 
-            transaction.Commit();
-
             // RETURNING does not promise an order; hand tasks out in claim order.
             claimed.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
                 : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
                 : a.Id.CompareTo(b.Id));
             return claimed;
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, "claim tasks");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        }, cancellationToken);
     }
 
-    public async Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
+    public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
         if (completions.Count == 0)
         {
-            return 0;
+            return Task.FromResult(0);
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return WriteAsync("record task outcomes", async (connection, transaction) =>
         {
-            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-            using var transaction = connection.BeginTransaction(deferred: false);
-
             // One statement serves every outcome; the WHERE clause makes a late finisher a no-op once the task was taken from it.
             var complete = _complete ??= Prepare(connection, """
                 UPDATE tq_tasks
@@ -224,6 +181,7 @@ internal sealed class SqliteTaskStore : ITaskStore
                 {
                     TaskOutcome.Succeeded => (TaskState.Succeeded, (object)at, (object)DBNull.Value),
                     TaskOutcome.Dead => (TaskState.Dead, at, DBNull.Value),
+                    TaskOutcome.Cancelled => (TaskState.Cancelled, at, DBNull.Value),
                     TaskOutcome.Retry => (TaskState.Scheduled, DBNull.Value, (completion.RetryAt ?? completion.At).ToUnixTimeMilliseconds()),
                     TaskOutcome.Released => (TaskState.Pending, DBNull.Value, DBNull.Value),
                     _ => throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown outcome."),
@@ -241,18 +199,105 @@ internal sealed class SqliteTaskStore : ITaskStore
                 written += await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            transaction.Commit();
             return written;
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, "record task outcomes");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        }, cancellationToken);
     }
+
+    public Task<IReadOnlyList<long>> ExtendLeasesAsync(string workerId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<long>>("renew leases", async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE tq_tasks SET lease_expires_at = $lease
+                WHERE state = 2 AND worker_id = $worker
+                RETURNING id, cancel_requested
+                """;
+            command.Parameters.AddWithValue("$lease", leaseExpiresAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$worker", workerId);
+            var cancelRequested = new List<long>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.GetInt64(1) != 0)
+                {
+                    cancelRequested.Add(reader.GetInt64(0));
+                }
+            }
+
+            return cancelRequested;
+        }, cancellationToken);
+
+    public Task<int> RescueExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync("rescue expired leases", async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            // A cancelled task stays cancelled; one with attempts left runs again; the rest are dead.
+            command.CommandText = $"""
+                UPDATE tq_tasks
+                SET state = CASE WHEN cancel_requested = 1 THEN 5 WHEN attempts >= max_attempts THEN 4 ELSE 1 END,
+                    finished_at = CASE WHEN cancel_requested = 1 OR attempts >= max_attempts THEN $now ELSE NULL END,
+                    error_type = '{LeaseExpiredError}',
+                    error_message = 'The worker ' || worker_id || ' stopped renewing its lease (it crashed, hung or lost the database) during attempt ' || attempts || '.',
+                    error_stack = NULL,
+                    worker_id = NULL,
+                    lease_expires_at = NULL
+                WHERE state = 2 AND lease_expires_at < $now
+                """;
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    public Task<CancelResult> CancelAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync("cancel a task", async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE tq_tasks
+                SET cancel_requested = 1,
+                    state = CASE WHEN state IN (0, 1) THEN 5 ELSE state END,
+                    finished_at = CASE WHEN state IN (0, 1) THEN $now ELSE finished_at END
+                WHERE id = $id AND state IN (0, 1, 2)
+                RETURNING state
+                """;
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var state = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (state is long s)
+            {
+                return s == (long)TaskState.Running ? CancelResult.CancellationRequested : CancelResult.Cancelled;
+            }
+
+            command.CommandText = "SELECT count(*) FROM tq_tasks WHERE id = $id";
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0 ? CancelResult.NotFound : CancelResult.AlreadyFinished;
+        }, cancellationToken);
+
+    public Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync("re-enqueue a task", async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE tq_tasks
+                SET state = 1, attempts = 0, cancel_requested = 0, run_at = $now, finished_at = NULL, started_at = NULL
+                WHERE id = $id AND state IN (4, 5)
+                """;
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+
+    public Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        WriteAsync("purge finished tasks", async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM tq_tasks WHERE state >= 3 AND finished_at < $cutoff";
+            command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
     public async Task<TaskInfo?> GetAsync(long id, CancellationToken cancellationToken)
     {
@@ -271,11 +316,9 @@ internal sealed class SqliteTaskStore : ITaskStore
             cancellationToken);
     }
 
-    public async Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken)
-    {
-        try
+    public Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<QueueStateCount>>("count tasks", async connection =>
         {
-            await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT queue, state, count(*) FROM tq_tasks GROUP BY queue, state ORDER BY queue, state";
             var counts = new List<QueueStateCount>();
@@ -286,67 +329,21 @@ internal sealed class SqliteTaskStore : ITaskStore
             }
 
             return counts;
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, "count tasks");
-        }
-    }
+        }, cancellationToken);
 
-    public async Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken) =>
+        ReadAsync("read the schedule", async connection =>
         {
-            var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-            using var transaction = connection.BeginTransaction(deferred: false);
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "DELETE FROM tq_tasks WHERE state >= 3 AND finished_at < $cutoff";
-            command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
-            var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            transaction.Commit();
-            return deleted;
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, "purge finished tasks");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    public async Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-            var value = await ScalarAsync(connection, "SELECT min(run_at) FROM tq_tasks WHERE state = 0", cancellationToken).ConfigureAwait(false);
-            return value is long ms ? FromMs(ms) : null;
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, "read the schedule");
-        }
-    }
+            var value = await ScalarAsync(connection, null, "SELECT min(run_at) FROM tq_tasks WHERE state = 0", cancellationToken).ConfigureAwait(false);
+            return value is long ms ? FromMs(ms) : (DateTimeOffset?)null;
+        }, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var command in new[] { _insert, _promote, _claim, _complete })
-            {
-                command?.Dispose();
-            }
-
-            if (_writer is not null)
-            {
-                await _writer.DisposeAsync().ConfigureAwait(false);
-                _writer = null;
-            }
+            ResetWriter();
         }
         finally
         {
@@ -354,11 +351,9 @@ internal sealed class SqliteTaskStore : ITaskStore
         }
     }
 
-    private async Task<IReadOnlyList<TaskInfo>> QueryTasksAsync(string sql, long a, long? b, CancellationToken cancellationToken)
-    {
-        try
+    private Task<IReadOnlyList<TaskInfo>> QueryTasksAsync(string sql, long a, long? b, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<TaskInfo>>("read tasks", async connection =>
         {
-            await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             command.Parameters.AddWithValue("$a", a);
@@ -392,10 +387,55 @@ internal sealed class SqliteTaskStore : ITaskStore
             }
 
             return tasks;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in a <c>BEGIN IMMEDIATE</c> transaction on the writer connection, serialized with
+    /// every other write of this process; retries a bounded number of times while another process holds the lock.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(string action, Func<SqliteConnection, SqliteTransaction, Task<T>> body, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+                    using var transaction = connection.BeginTransaction(deferred: false);
+                    var result = await body(connection, transaction).ConfigureAwait(false);
+                    transaction.Commit();
+                    return result;
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6 && attempt < MaxBusyRetries)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt * attempt), cancellationToken).ConfigureAwait(false);
+                }
+                catch (SqliteException ex)
+                {
+                    throw Translate(ex, action);
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<T> ReadAsync<T>(string action, Func<SqliteConnection, Task<T>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new SqliteConnection(_settings.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
+            return await body(connection).ConfigureAwait(false);
         }
         catch (SqliteException ex)
         {
-            throw Translate(ex, "read tasks");
+            throw Translate(ex, action);
         }
     }
 
@@ -406,18 +446,17 @@ internal sealed class SqliteTaskStore : ITaskStore
             return _writer;
         }
 
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(_settings.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
             // WAL lets readers run beside the writer; the mode is stored in the file, so readers inherit it.
-            var mode = await ScalarAsync(connection, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false) as string;
+            var mode = await ScalarAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false) as string;
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase) && !string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase))
             {
                 throw new TaskStoreException($"The database '{DataSource}' could not be switched to WAL mode (it reports '{mode}').");
             }
-
-            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -429,24 +468,8 @@ internal sealed class SqliteTaskStore : ITaskStore
         return connection;
     }
 
-    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
     private Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = {_synchronous}; PRAGMA foreign_keys = ON;", cancellationToken);
+        ExecuteAsync(connection, null, $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = {_settings.Synchronous}; {_settings.ExtraPragmas}", cancellationToken);
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameterNames)
     {
@@ -460,16 +483,18 @@ internal sealed class SqliteTaskStore : ITaskStore
         return command;
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -478,16 +503,17 @@ internal sealed class SqliteTaskStore : ITaskStore
 
     private TaskStoreException Translate(SqliteException ex, string action)
     {
-        // The writer may be in a bad state after an I/O error; open a fresh one next time.
-        if (ex.SqliteErrorCode is 10 or 11 or 13 or 14 or 26)
+        // After an I/O, disk or corruption error the writer may be unusable; open a fresh one next time.
+        if (ex.SqliteErrorCode is 8 or 10 or 11 or 13 or 14 or 26)
         {
             ResetWriter();
         }
 
         var reason = ex.SqliteErrorCode switch
         {
-            5 => "the database is locked by another process for longer than the busy timeout",
+            5 or 6 => "the database stayed locked by another process for longer than the busy timeout",
             8 => "the database file or its folder is read-only",
+            10 => "a disk I/O error occurred",
             11 => "the database file is corrupt",
             13 => "the disk is full",
             14 => "the database file cannot be opened (does its folder exist, and may this process write there?)",
