@@ -83,6 +83,22 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.Contains("not a SQLite database", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_full_disk_fails_the_enqueue_with_a_clear_error_and_writes_no_part_of_the_batch()
+    {
+        // max_page_count makes SQLite report SQLITE_FULL exactly as a full disk does.
+        await using var store = new SqliteTaskStore(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = Path.Combine(_db.Folder, "small.db") }) with { ExtraPragmas = "PRAGMA max_page_count = 64;" });
+        await store.MigrateAsync(default);
+        var task = new NewTask("big", "default", 0, 1, new string('x', 2000), DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null);
+        await store.InsertManyAsync([task], default);
+
+        var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.InsertManyAsync(Enumerable.Repeat(task, 500).ToList(), default));
+
+        Assert.Contains("disk is full", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, new Inspection.TaskStatistics(await store.CountByQueueAndStateAsync(default)).Total);
+        Assert.Single(await store.InsertManyAsync([task with { Payload = "{}" }], default)); // still usable afterwards
+    }
+
     private static SqliteTaskStore Open(string path) =>
         new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = path }));
 }

@@ -179,6 +179,83 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Single(ids);
     }
 
+    [Fact]
+    public async Task Expired_leases_are_rescued_and_a_late_finisher_cannot_overwrite()
+    {
+        var ids = await Store.InsertManyAsync([New("a"), New("last-attempt")], default);
+        await Store.ClaimAvailableAsync(Claim("w1", 2), default); // leases until T0 + 5 min
+        await Store.CompleteManyAsync([new TaskCompletion(ids[1], "w1", TaskOutcome.Retry, T0, Error: new TaskError("T", "m", null), RetryAt: T0)], default);
+        await Store.ClaimAvailableAsync(Claim("w1", 1), default);
+        await Store.CompleteManyAsync([new TaskCompletion(ids[1], "w1", TaskOutcome.Retry, T0, Error: new TaskError("T", "m", null), RetryAt: T0)], default);
+        await Store.ClaimAvailableAsync(Claim("w1", 1), default); // third and last attempt of "last-attempt"
+
+        Assert.Equal(0, await Store.RescueExpiredAsync(T0.AddMinutes(5), default));
+        Assert.Equal(2, await Store.RescueExpiredAsync(T0.AddMinutes(5).AddMilliseconds(1), default));
+
+        var rescued = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal(TaskState.Pending, rescued.State);
+        Assert.Equal(1, rescued.Attempts);
+        Assert.Equal("TypedQueue.LeaseExpired", rescued.LastError?.Type);
+        var exhausted = (await Store.GetAsync(ids[1], default))!;
+        Assert.Equal(TaskState.Dead, exhausted.State);
+
+        var reclaimed = await Store.ClaimAvailableAsync(Claim("w2", 1, T0.AddMinutes(6)), default);
+        Assert.Equal(ids[0], Assert.Single(reclaimed).Id);
+        Assert.Equal(2, reclaimed[0].Attempt);
+        Assert.Equal(0, await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w1", TaskOutcome.Succeeded, T0.AddMinutes(6), Result: "late")], default));
+        Assert.Equal(1, await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w2", TaskOutcome.Succeeded, T0.AddMinutes(6), Result: "on time")], default));
+        Assert.Equal("on time", (await Store.GetAsync(ids[0], default))!.Result);
+    }
+
+    [Fact]
+    public async Task Heartbeats_extend_only_the_workers_own_leases()
+    {
+        var ids = await Store.InsertManyAsync([New("a"), New("b")], default);
+        await Store.ClaimAvailableAsync(Claim("w1", 1), default);
+        await Store.ClaimAvailableAsync(Claim("w2", 1), default);
+
+        Assert.Empty(await Store.ExtendLeasesAsync("w1", T0.AddMinutes(20), default));
+        Assert.Equal(1, await Store.RescueExpiredAsync(T0.AddMinutes(10), default));
+
+        Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[0], default))!.State);
+        Assert.Equal(TaskState.Pending, (await Store.GetAsync(ids[1], default))!.State);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_waiting_tasks_and_flags_running_ones_for_their_worker()
+    {
+        var ids = await Store.InsertManyAsync([New("running"), New("pending"), New("scheduled", runAt: T0.AddHours(1))], default);
+        await Store.ClaimAvailableAsync(Claim("w", 1), default);
+
+        Assert.Equal(CancelResult.CancellationRequested, await Store.CancelAsync(ids[0], T0, default));
+        Assert.Equal(CancelResult.Cancelled, await Store.CancelAsync(ids[1], T0, default));
+        Assert.Equal(CancelResult.Cancelled, await Store.CancelAsync(ids[2], T0, default));
+        Assert.Equal(CancelResult.NotFound, await Store.CancelAsync(ids[2] + 100, T0, default));
+
+        Assert.Equal([ids[0]], await Store.ExtendLeasesAsync("w", T0.AddMinutes(10), default));
+        Assert.Empty(await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddHours(2)), default));
+        await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Cancelled, T0)], default);
+        Assert.Equal(CancelResult.AlreadyFinished, await Store.CancelAsync(ids[0], T0, default));
+        Assert.Equal(3, new TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Count(TaskState.Cancelled));
+    }
+
+    [Fact]
+    public async Task Requeue_gives_dead_and_cancelled_tasks_a_fresh_start()
+    {
+        var ids = await Store.InsertManyAsync([New("dead"), New("pending")], default);
+        await Store.ClaimAvailableAsync(Claim("w", 1), default);
+        await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Dead, T0, Error: new TaskError("T", "m", null))], default);
+
+        Assert.True(await Store.RequeueAsync(ids[0], T0.AddMinutes(1), default));
+        Assert.False(await Store.RequeueAsync(ids[1], T0.AddMinutes(1), default));
+
+        var requeued = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal(TaskState.Pending, requeued.State);
+        Assert.Equal(0, requeued.Attempts);
+        Assert.Null(requeued.FinishedAt);
+        Assert.Equal("T", requeued.LastError?.Type);
+    }
+
     private static ClaimRequest Claim(string worker, int max, DateTimeOffset? now = null) =>
         new(worker, max, now ?? T0, (now ?? T0).AddMinutes(5));
 
