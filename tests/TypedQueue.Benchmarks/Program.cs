@@ -9,7 +9,7 @@ using TypedQueue.Benchmarks;
 var arguments = new Arguments(args);
 if (arguments.Has("--child-enqueuer"))
 {
-    return await TypedQueueScenarios.RunChildEnqueuerAsync(arguments.Value("--db")!, arguments.Int("--n", 5_000), arguments.Int("--rate", 1_000));
+    return await TypedQueueScenarios.RunChildEnqueuerAsync(arguments.Value("--db")!, arguments.Int("--n", 5_000), arguments.Int("--rate", 1_000), arguments.Value("--result-file")!);
 }
 
 if (arguments.Value("--scenario") is { } scenario)

@@ -36,11 +36,18 @@ internal static class RawSqliteBaselines
     public static async Task<List<ScenarioResult>> InsertOneAsync(int n)
     {
         var results = new List<ScenarioResult>();
-        foreach (var rowsPerTransaction in new[] { 1, 16 })
+        foreach (var (rowsPerTransaction, autoCheckpoint) in new[] { (1, true), (16, true), (1, false) })
         {
             using var scratch = new ScratchDirectory();
             await CreateSchemaAsync(scratch.Database());
             using var connection = Open(scratch.Database());
+            if (!autoCheckpoint)
+            {
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA wal_autocheckpoint = 0";
+                pragma.ExecuteNonQuery();
+            }
+
             using var insert = Prepare(connection, InsertSql, "$name", "$queue", "$payload", "$now");
             Insert(connection, insert, 1_000, rowsPerTransaction, null);
             var latencies = new long[n / rowsPerTransaction];
@@ -48,7 +55,13 @@ internal static class RawSqliteBaselines
             Insert(connection, insert, n, rowsPerTransaction, latencies);
             var elapsed = Stopwatch.GetElapsedTime(started);
             var (p50, p99) = Metrics.Percentiles(latencies);
-            results.Add(rowsPerTransaction == 1
+            results.Add(!autoCheckpoint
+                ? new ScenarioResult
+                {
+                    Scenario = "diag:sqlite-raw-insert1-nockpt", N = n, Concurrency = 1, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, IsDiagnostic = true,
+                    Note = "as sqlite-raw-insert1 with wal_autocheckpoint=0: the tail that checkpoints on the commit path add",
+                }
+                : rowsPerTransaction == 1
                 ? new ScenarioResult
                 {
                     Scenario = "sqlite-raw-insert1", N = n, Concurrency = 1, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99,
@@ -59,6 +72,72 @@ internal static class RawSqliteBaselines
                     Scenario = "diag:sqlite-raw-insert16", N = n, Concurrency = rowsPerTransaction, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, IsDiagnostic = true,
                     Note = "raw INSERT, 16 rows per transaction: what group commit of 16 callers could reach",
                 });
+        }
+
+        results.AddRange(await ChangeCheckAsync());
+        return results;
+    }
+
+    /// <summary>
+    /// What an idle worker's "anything new?" check costs: <c>PRAGMA data_version</c> on an open connection, against
+    /// what the store does today after a claim that leaves slots free (open a pooled reader, run its three PRAGMAs,
+    /// <c>SELECT min(run_at) … WHERE state = 0</c>, close).
+    /// </summary>
+    private static async Task<List<ScenarioResult>> ChangeCheckAsync()
+    {
+        const int Calls = 20_000;
+        using var scratch = new ScratchDirectory();
+        await CreateSchemaAsync(scratch.Database());
+        using (var writer = Open(scratch.Database()))
+        using (var insert = Prepare(writer, InsertSql, "$name", "$queue", "$payload", "$now"))
+        {
+            Insert(writer, insert, 20_000, 1_000, null);
+        }
+
+        using var connection = Open(scratch.Database());
+        using var dataVersion = connection.CreateCommand();
+        dataVersion.CommandText = "PRAGMA data_version";
+        var pooled = new SqliteConnectionStringBuilder { DataSource = scratch.Database(), Pooling = true }.ToString();
+        var results = new List<ScenarioResult>();
+        foreach (var pragmaOnly in new[] { true, false })
+        {
+            var latencies = new long[Calls];
+            var started = Stopwatch.GetTimestamp();
+            for (var i = 0; i < Calls; i++)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                if (pragmaOnly)
+                {
+                    _ = dataVersion.ExecuteScalar();
+                }
+                else
+                {
+                    await using var reader = new SqliteConnection(pooled);
+                    await reader.OpenAsync();
+                    await using (var configure = reader.CreateCommand())
+                    {
+                        configure.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+                        await configure.ExecuteNonQueryAsync();
+                    }
+
+                    await using var next = reader.CreateCommand();
+                    next.CommandText = "SELECT min(run_at) FROM tq_tasks WHERE state = 0";
+                    _ = await next.ExecuteScalarAsync();
+                }
+
+                latencies[i] = Stopwatch.GetTimestamp() - t0;
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var (p50, p99) = Metrics.Percentiles(latencies);
+            results.Add(new ScenarioResult
+            {
+                Scenario = pragmaOnly ? "diag:check-data-version" : "diag:check-next-scheduled",
+                N = Calls, Concurrency = 1, OpsPerSec = Calls / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, IsDiagnostic = true,
+                Note = pragmaOnly
+                    ? "PRAGMA data_version on an open connection: a cross-process change check"
+                    : "pooled open + 3 PRAGMAs + SELECT min(run_at): the idle worker's check today (NextScheduledAtAsync)",
+            });
         }
 
         return results;

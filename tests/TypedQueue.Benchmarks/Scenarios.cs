@@ -16,10 +16,10 @@ internal static class Scenarios
         var slow = TimeSpan.FromMinutes(full ? 10 : 3);
         return
         [
-            new("enqueue-sequential", ["--n", S(10_000 * x)], slow),
+            new("enqueue-sequential", ["--n", S(20_000 * x)], slow),
             new("enqueue-concurrent", ["--n", S(20_000 * x)], slow),
             new("enqueue-batch", ["--n", S(100_000 * x)], slow),
-            new("sqlite-raw-insert1", ["--n", S(10_000 * x)], slow),
+            new("sqlite-raw-insert1", ["--n", S(20_000 * x)], slow),
             new("drain", ["--n", S(20_000 * x)], slow),
             new("diag:drain-sweep", ["--n", S(10_000 * x)], slow),
             new("end-to-end", ["--n", S(20_000 * x)], slow),

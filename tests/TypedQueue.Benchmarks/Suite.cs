@@ -17,6 +17,7 @@ internal static class Suite
         var backlogDatabase = scratch.Database("backlog.db");
 
         Console.WriteLine($"TypedQueue benchmarks ({(full ? "full" : "quick")} suite) - {Environment.ProcessorCount} cores, .NET {Environment.Version}, {RuntimeInfo()}");
+        Console.WriteLine($"Load average at start: {LoadAverage()}");
         Console.WriteLine("Each scenario runs in a fresh process on a fresh temp database (WAL, synchronous=NORMAL); peak RSS is that process's VmHWM.");
         var suiteStarted = Stopwatch.GetTimestamp();
         var rows = new List<ScenarioResult>();
@@ -40,7 +41,7 @@ internal static class Suite
         Console.Write(Format(rows.Where(r => r.IsDiagnostic).ToList(), "Diagnostics (explain the figures above; not in --json)"));
         Console.WriteLine();
         Console.Write(Targets(rows));
-        Console.WriteLine($"Suite time: {Stopwatch.GetElapsedTime(suiteStarted).TotalSeconds:0} s");
+        Console.WriteLine($"Suite time: {Stopwatch.GetElapsedTime(suiteStarted).TotalSeconds:0} s; load average at end: {LoadAverage()} (other processes on the machine skew every figure)");
 
         if (arguments.Value("--json") is { } jsonPath)
         {
@@ -123,6 +124,18 @@ internal static class Suite
             var verdict = value is not { } v || !double.IsFinite(v) ? "n/a"
                 : (higherIsBetter ? v >= threshold : v < threshold) ? "MET" : "MISSED";
             text.AppendLine(CultureInfo.InvariantCulture, $"  {target,-56} {Num(value, "0.00") + unit,12}  {verdict}");
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
         }
     }
 

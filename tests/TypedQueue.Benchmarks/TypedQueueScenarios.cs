@@ -179,14 +179,20 @@ internal static class TypedQueueScenarios
 
         var allocated = Metrics.AllocatedBytes();
         var started = Stopwatch.GetTimestamp();
-        await SteadyEnqueuer.RunAsync(queue, n, ratePerSecond, warmUp: false);
+        var calls = await SteadyEnqueuer.RunAsync(queue, n, ratePerSecond, warmUp: false);
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(1));
         var elapsed = Stopwatch.GetElapsedTime(started);
         allocated = Metrics.AllocatedBytes() - allocated;
         await queue.WaitUntilDrainedAsync();
         await host.StopAsync();
         var (p50, p99) = Metrics.Percentiles(HandlerSink.LatencyTicks);
+        var (callP50, callP99) = Metrics.Percentiles(calls);
         return [new ScenarioResult
+        {
+            Scenario = "diag:inprocess-enqueue-call", N = n, Concurrency = 1, P50Ms = callP50, P99Ms = callP99, IsDiagnostic = true,
+            Note = "latency-inprocess: the EnqueueAsync call alone (part of the enqueue->handler figure)",
+        },
+        new ScenarioResult
         {
             Scenario = "latency-inprocess", N = n, Concurrency = concurrency, OpsPerSec = n / elapsed.TotalSeconds,
             P50Ms = p50, P99Ms = p99, AllocatedBytesPerOp = (double)allocated / n,
@@ -208,7 +214,8 @@ internal static class TypedQueueScenarios
 
         HandlerSink.Reset(n, recordLatency: true);
         var started = Stopwatch.GetTimestamp();
-        using (var enqueuer = ChildProcess.Start("--child-enqueuer", "--db", database, "--n", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", ratePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        var enqueuerResult = Path.Combine(scratch.Path, "enqueuer.json");
+        using (var enqueuer = ChildProcess.Start("--child-enqueuer", "--db", database, "--n", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", ratePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture), "--result-file", enqueuerResult))
         {
             await enqueuer.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
             if (enqueuer.ExitCode != 0)
@@ -221,7 +228,8 @@ internal static class TypedQueueScenarios
         var elapsed = Stopwatch.GetElapsedTime(started);
         await host.StopAsync();
         var (p50, p99) = Metrics.Percentiles(HandlerSink.LatencyTicks);
-        return [new ScenarioResult
+        var enqueuerRows = System.Text.Json.JsonSerializer.Deserialize(await File.ReadAllTextAsync(enqueuerResult), BenchmarkJsonContext.Default.ListScenarioResult) ?? [];
+        return [.. enqueuerRows, new ScenarioResult
         {
             Scenario = "latency-crossprocess", N = n, Concurrency = concurrency, OpsPerSec = n / elapsed.TotalSeconds,
             P50Ms = p50, P99Ms = p99,
@@ -230,12 +238,22 @@ internal static class TypedQueueScenarios
     }
 
     /// <summary>The child side of <c>latency-crossprocess</c>: an enqueue-only host that paces itself.</summary>
-    public static async Task<int> RunChildEnqueuerAsync(string database, int n, int ratePerSecond)
+    public static async Task<int> RunChildEnqueuerAsync(string database, int n, int ratePerSecond, string resultFile)
     {
         using var host = BenchmarkHost.Build(database, runWorker: false);
         var queue = await BenchmarkHost.ReadyQueueAsync(host);
         await SteadyEnqueuer.RunAsync(queue, 500, ratePerSecond, warmUp: true);
-        await SteadyEnqueuer.RunAsync(queue, n, ratePerSecond, warmUp: false);
+        var callLatencies = await SteadyEnqueuer.RunAsync(queue, n, ratePerSecond, warmUp: false);
+        var (p50, p99) = Metrics.Percentiles(callLatencies);
+        List<ScenarioResult> rows =
+        [
+            new ScenarioResult
+            {
+                Scenario = "diag:crossprocess-enqueue-call", N = n, Concurrency = 1, P50Ms = p50, P99Ms = p99, PeakRssMb = Metrics.PeakRssMb(), IsDiagnostic = true,
+                Note = "the enqueuing child's EnqueueAsync call time while the worker process writes the same file",
+            },
+        ];
+        await File.WriteAllTextAsync(resultFile, System.Text.Json.JsonSerializer.Serialize(rows, BenchmarkJsonContext.Default.ListScenarioResult));
         return 0;
     }
 
@@ -294,8 +312,10 @@ internal static class TypedQueueScenarios
 /// <summary>Enqueues timed tasks on an open-loop schedule: task i is due at start + i / rate, late ones go at once.</summary>
 internal static class SteadyEnqueuer
 {
-    public static async Task RunAsync(ITaskQueue queue, int n, int ratePerSecond, bool warmUp)
+    /// <summary>Returns each EnqueueAsync call's duration in Stopwatch ticks.</summary>
+    public static async Task<long[]> RunAsync(ITaskQueue queue, int n, int ratePerSecond, bool warmUp)
     {
+        var calls = new long[n];
         var interval = (double)Stopwatch.Frequency / ratePerSecond;
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
@@ -307,7 +327,11 @@ internal static class SteadyEnqueuer
                 await Task.Delay(1);
             }
 
-            await queue.EnqueueAsync(Tasks.Timed.Definition, new TimedPayload(warmUp ? -1 : i, Stopwatch.GetTimestamp()));
+            var t0 = Stopwatch.GetTimestamp();
+            await queue.EnqueueAsync(Tasks.Timed.Definition, new TimedPayload(warmUp ? -1 : i, t0));
+            calls[i] = Stopwatch.GetTimestamp() - t0;
         }
+
+        return calls;
     }
 }
