@@ -55,6 +55,7 @@ public sealed class PackageConsumerTests
         await File.WriteAllTextAsync(Path.Combine(consumer, "Directory.Build.props"), "<Project />");
         await File.WriteAllTextAsync(Path.Combine(consumer, "Directory.Packages.props"), "<Project />");
         await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), """
+            using Consumer;   // the generated Tasks class lives in the assembly's namespace
             using Microsoft.Extensions.DependencyInjection;
             using Microsoft.Extensions.Hosting;
             using TypedQueue;

@@ -1,0 +1,114 @@
+using Microsoft.Data.Sqlite;
+
+namespace TypedQueue.IntegrationTests;
+
+/// <summary>Several real worker processes on one SQLite file: exactly once without crashes, at most once more after SIGKILL.</summary>
+public sealed class MultiProcessTests
+{
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task Three_processes_with_four_slots_each_run_30000_tasks_exactly_once()
+    {
+        var folder = Repo.NewTempFolder("exactly-once");
+        var db = Path.Combine(folder, "tasks.db");
+        await EnqueueAsync(db, count: 30_000, delayMs: 0, folder);
+
+        var workers = Enumerable.Range(0, 3)
+            .Select(i => new ChildProcess("dotnet", $"\"{Repo.TestWorkerDll}\" work \"{db}\" \"{Path.Combine(folder, $"ledger-{i}.txt")}\" 4 30000 5000", folder))
+            .ToList();
+        try
+        {
+            foreach (var worker in workers)
+            {
+                Assert.True(await worker.WaitForExitAsync(ProcessTimeout) == 0, worker.Log);
+                Assert.DoesNotContain("database is locked", worker.Log, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        finally
+        {
+            workers.ForEach(w => w.Dispose());
+        }
+
+        var starts = ReadLedgers(folder, "start");
+        Assert.Equal(30_000, starts.Count);
+        Assert.All(starts, s => Assert.Equal(1, s.Value));
+        Assert.True(Directory.GetFiles(folder, "ledger-*.txt").All(f => new FileInfo(f).Length > 0), "every process took part");
+        Assert.Equal(30_000, await CountAsync(db, "state = 3 AND attempts = 1"));
+    }
+
+    [Fact]
+    public async Task After_a_worker_is_killed_mid_task_another_finishes_its_tasks_and_each_runs_at_most_once_more()
+    {
+        var folder = Repo.NewTempFolder("sigkill");
+        var db = Path.Combine(folder, "tasks.db");
+        await EnqueueAsync(db, count: 40, delayMs: 300, folder);
+
+        using (var doomed = new ChildProcess("dotnet", $"\"{Repo.TestWorkerDll}\" work \"{db}\" \"{Path.Combine(folder, "ledger-killed.txt")}\" 4 1500 300", folder))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await doomed.WaitForLineAsync(l => l.StartsWith("start ", StringComparison.Ordinal), ProcessTimeout);
+            }
+
+            doomed.Kill();
+            await doomed.WaitForExitAsync(ProcessTimeout);
+        }
+
+        // Interrupted: still running in the database (whether or not the handler got as far as "done" before the kill).
+        var interrupted = (await IdsAsync(db, "state = 2")).ToHashSet();
+        Assert.NotEmpty(interrupted);
+        Assert.Subset(ReadLedgers(folder, "start").Keys.ToHashSet(), interrupted);
+
+        using (var rescuer = new ChildProcess("dotnet", $"\"{Repo.TestWorkerDll}\" work \"{db}\" \"{Path.Combine(folder, "ledger-rescuer.txt")}\" 4 1500 300", folder))
+        {
+            Assert.True(await rescuer.WaitForExitAsync(ProcessTimeout) == 0, rescuer.Log);
+        }
+
+        Assert.Equal(40, await CountAsync(db, "state = 3"));
+        var starts = ReadLedgers(folder, "start");
+        Assert.Equal(40, starts.Count);
+        Assert.All(starts, s => Assert.Equal(interrupted.Contains(s.Key) ? 2 : 1, s.Value));
+        Assert.Equal(interrupted.Count, await CountAsync(db, "state = 3 AND attempts = 2 AND error_type = 'TypedQueue.LeaseExpired'"));
+    }
+
+    private static async Task EnqueueAsync(string db, int count, int delayMs, string folder)
+    {
+        var run = await Repo.RunAsync("dotnet", $"\"{Repo.TestWorkerDll}\" enqueue \"{db}\" {count} {delayMs}", folder, ProcessTimeout);
+        Assert.True(run.ExitCode == 0, run.Output);
+    }
+
+    /// <summary>How many times each task id appears with the given verb across every ledger.</summary>
+    private static Dictionary<long, int> ReadLedgers(string folder, string verb) =>
+        Directory.GetFiles(folder, "ledger-*.txt")
+            .SelectMany(File.ReadAllLines)
+            .Select(line => line.Split(' '))
+            .Where(parts => parts.Length == 2 && parts[0] == verb)
+            .GroupBy(parts => long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => g.Count());
+
+    private static async Task<List<long>> IdsAsync(string db, string where)
+    {
+        await using var connection = new SqliteConnection($"Data Source={db}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id FROM tq_tasks WHERE {where}";
+        var ids = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    private static async Task<long> CountAsync(string db, string where)
+    {
+        await using var connection = new SqliteConnection($"Data Source={db}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM tq_tasks WHERE {where}";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
