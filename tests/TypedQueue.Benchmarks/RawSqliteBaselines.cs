@@ -51,25 +51,27 @@ internal static class RawSqliteBaselines
             using var insert = Prepare(connection, InsertSql, "$name", "$queue", "$payload", "$now");
             Insert(connection, insert, 1_000, rowsPerTransaction, null);
             var latencies = new long[n / rowsPerTransaction];
+            var allocated = Metrics.AllocatedBytes();
             var started = Stopwatch.GetTimestamp();
             Insert(connection, insert, n, rowsPerTransaction, latencies);
             var elapsed = Stopwatch.GetElapsedTime(started);
+            var allocatedPerRow = (double)(Metrics.AllocatedBytes() - allocated) / n;
             var (p50, p99) = Metrics.Percentiles(latencies);
             results.Add(!autoCheckpoint
                 ? new ScenarioResult
                 {
-                    Scenario = "diag:sqlite-raw-insert1-nockpt", N = n, Concurrency = 1, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, IsDiagnostic = true,
+                    Scenario = "diag:sqlite-raw-insert1-nockpt", N = n, Concurrency = 1, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, AllocatedBytesPerOp = allocatedPerRow, IsDiagnostic = true,
                     Note = "as sqlite-raw-insert1 with wal_autocheckpoint=0: the tail that checkpoints on the commit path add",
                 }
                 : rowsPerTransaction == 1
                 ? new ScenarioResult
                 {
-                    Scenario = "sqlite-raw-insert1", N = n, Concurrency = 1, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99,
+                    Scenario = "sqlite-raw-insert1", N = n, Concurrency = 1, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, AllocatedBytesPerOp = allocatedPerRow,
                     Note = "raw INSERT, 1 row per BEGIN IMMEDIATE transaction; latency per transaction",
                 }
                 : new ScenarioResult
                 {
-                    Scenario = "diag:sqlite-raw-insert16", N = n, Concurrency = rowsPerTransaction, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, IsDiagnostic = true,
+                    Scenario = "diag:sqlite-raw-insert16", N = n, Concurrency = rowsPerTransaction, OpsPerSec = n / elapsed.TotalSeconds, P50Ms = p50, P99Ms = p99, AllocatedBytesPerOp = allocatedPerRow, IsDiagnostic = true,
                     Note = "raw INSERT, 16 rows per transaction: what group commit of 16 callers could reach",
                 });
         }
@@ -162,12 +164,14 @@ internal static class RawSqliteBaselines
             Insert(connection, insert, 1_000, 1_000, null); // warm-up
             ClaimAndComplete(connection, claim, complete, claimBatch, null);
 
+            var claimLatencies = new List<long>(n / claimBatch + 1);
             var started = Stopwatch.GetTimestamp();
             Insert(connection, insert, n, 1_000, null);
             var inserted = Stopwatch.GetTimestamp();
-            var claimLatencies = new List<long>(n / claimBatch + 1);
+            var allocated = Metrics.AllocatedBytes();
             var processed = ClaimAndComplete(connection, claim, complete, claimBatch, claimLatencies);
             var finished = Stopwatch.GetTimestamp();
+            var allocatedPerTask = (double)(Metrics.AllocatedBytes() - allocated) / n;
             if (processed != n)
             {
                 throw new InvalidOperationException($"Processed {processed} of {n} rows.");
@@ -187,7 +191,7 @@ internal static class RawSqliteBaselines
 
             results.Add(new ScenarioResult
             {
-                Scenario = $"diag:raw-claim{claimBatch}-complete", N = n, Concurrency = claimBatch, OpsPerSec = n / claimPhase, P50Ms = p50, P99Ms = p99, IsDiagnostic = true,
+                Scenario = $"diag:raw-claim{claimBatch}-complete", N = n, Concurrency = claimBatch, OpsPerSec = n / claimPhase, P50Ms = p50, P99Ms = p99, AllocatedBytesPerOp = allocatedPerTask, IsDiagnostic = true,
                 Note = $"raw claim {claimBatch}/txn + complete that batch in 1 txn, no insert (compare with drain)",
             });
         }

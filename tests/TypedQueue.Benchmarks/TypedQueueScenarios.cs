@@ -32,7 +32,21 @@ internal static class TypedQueueScenarios
         var elapsed = Stopwatch.GetElapsedTime(started);
         allocated = Metrics.AllocatedBytes() - allocated;
         var (p50, p99) = Metrics.Percentiles(latencies);
+
+        // The share of the allocations that is the payload's JSON (public SerializePayload), the rest is the queue and ADO.NET.
+        var serialized = Metrics.AllocatedBytes();
+        for (var i = 0; i < n; i++)
+        {
+            _ = Tasks.Noop.Definition.SerializePayload(new NoopPayload(i, Tag));
+        }
+
+        serialized = Metrics.AllocatedBytes() - serialized;
         return [new ScenarioResult
+        {
+            Scenario = "diag:serialize-payload", N = n, AllocatedBytesPerOp = (double)serialized / n, IsDiagnostic = true,
+            Note = "new NoopPayload + Definition.SerializePayload alone: the payload's share of enqueue-sequential's alloc/op",
+        },
+        new ScenarioResult
         {
             Scenario = "enqueue-sequential", N = n, Concurrency = 1, OpsPerSec = n / elapsed.TotalSeconds,
             P50Ms = p50, P99Ms = p99, AllocatedBytesPerOp = (double)allocated / n,
