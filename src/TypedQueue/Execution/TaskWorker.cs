@@ -101,7 +101,7 @@ internal sealed class TaskWorker : BackgroundService
                     continue; // there may be more; the next round claims what the free slots allow.
                 }
 
-                await _wake.WaitAsync(await IdleDelayAsync(stoppingToken).ConfigureAwait(false), _timeProvider, stoppingToken).ConfigureAwait(false);
+                await _wake.WaitUntilAsync(await IdleUntilAsync(stoppingToken).ConfigureAwait(false), _timeProvider, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -174,28 +174,25 @@ internal sealed class TaskWorker : BackgroundService
         }
     }
 
-    private async Task<TimeSpan> IdleDelayAsync(CancellationToken cancellationToken)
+    /// <summary>When the idle loop must look again: the earliest scheduled task, or one poll interval from now.</summary>
+    private async Task<DateTimeOffset> IdleUntilAsync(CancellationToken cancellationToken)
     {
+        var poll = _timeProvider.GetUtcNow() + _options.PollInterval;
         if (_options.Concurrency - Volatile.Read(ref _running) <= 0)
         {
-            return _options.PollInterval; // full: a finishing task wakes the loop.
+            return poll; // full: a finishing task wakes the loop.
         }
 
         try
         {
             var next = await _store.NextScheduledAtAsync(cancellationToken).ConfigureAwait(false);
-            if (next is { } due)
-            {
-                var untilDue = due - _timeProvider.GetUtcNow();
-                return untilDue < _options.PollInterval ? untilDue : _options.PollInterval;
-            }
+            return next is { } due && due < poll ? due : poll;
         }
         catch (TaskStoreException ex)
         {
             Log.StoreUnavailable(_logger, ex, WorkerId, _options.PollInterval);
+            return poll;
         }
-
-        return _options.PollInterval;
     }
 
     private async Task StopRunningAsync(CancellationTokenSource handlersStopping)
@@ -207,11 +204,14 @@ internal sealed class TaskWorker : BackgroundService
             return;
         }
 
+        // The grace timer starts before the log line, so whoever reacts to the line is already inside the grace period.
+        using var graceOver = new CancellationTokenSource(_options.ShutdownTimeout, _timeProvider);
+        Log.WaitingForRunningTasks(_logger, WorkerId, Volatile.Read(ref _running), _options.ShutdownTimeout);
         try
         {
-            await idle.Task.WaitAsync(_options.ShutdownTimeout, _timeProvider).ConfigureAwait(false);
+            await idle.Task.WaitAsync(graceOver.Token).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (graceOver.IsCancellationRequested)
         {
             Log.ShutdownCancelled(_logger, WorkerId, Volatile.Read(ref _running));
             await handlersStopping.CancelAsync().ConfigureAwait(false);

@@ -24,8 +24,8 @@ internal sealed class WakeSignal
         waiter?.TrySetResult();
     }
 
-    /// <summary>Returns when <see cref="Set"/> is called, the timeout passes, or the token is cancelled (which throws).</summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <summary>Returns when <see cref="Set"/> is called, <paramref name="wakeAt"/> comes, or the token is cancelled (which throws).</summary>
+    public async Task WaitUntilAsync(DateTimeOffset wakeAt, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;
         lock (_gate)
@@ -39,8 +39,18 @@ internal sealed class WakeSignal
             waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
+        // The delay is measured only now, so time that passed while the caller decided when to wake is not slept twice.
+        var timeout = wakeAt - timeProvider.GetUtcNow();
         if (timeout <= TimeSpan.Zero)
         {
+            lock (_gate)
+            {
+                if (ReferenceEquals(_waiter, waiter))
+                {
+                    _waiter = null;
+                }
+            }
+
             return;
         }
 

@@ -155,6 +155,7 @@ public sealed class ReliabilityTests : IDisposable
         await host.Recorder.NextStartedAsync();
 
         var stopping = host.Host.StopAsync();
+        await host.Logs.WaitForEventAsync(1006); // the worker is inside its grace period, its timer running
         _time.Advance(TimeSpan.FromSeconds(10));
         await stopping.WaitAsync(TimeSpan.FromSeconds(60));
         host.Host.Dispose();

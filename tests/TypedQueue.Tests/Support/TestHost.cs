@@ -12,11 +12,15 @@ public sealed class TestHost : IAsyncDisposable
 {
     private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(60);
 
-    private TestHost(IHost host, Recorder recorder)
+    private TestHost(IHost host, Recorder recorder, LogSignals logs)
     {
         Host = host;
         Recorder = recorder;
+        Logs = logs;
     }
+
+    /// <summary>Log events seen so far, to await instead of sleeping.</summary>
+    public LogSignals Logs { get; }
 
     public IHost Host { get; }
 
@@ -28,6 +32,8 @@ public sealed class TestHost : IAsyncDisposable
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        var logs = new LogSignals();
+        builder.Logging.AddProvider(logs);
         var recorder = new Recorder();
         builder.Services.AddSingleton(recorder);
         if (timeProvider is not null)
@@ -43,7 +49,7 @@ public sealed class TestHost : IAsyncDisposable
             o.ShutdownTimeout = TimeSpan.FromSeconds(5);
             configure?.Invoke(o);
         });
-        return new TestHost(builder.Build(), recorder);
+        return new TestHost(builder.Build(), recorder, logs);
     }
 
     public static async Task<TestHost> StartAsync(string databasePath, Action<TypedQueueOptions>? configure = null, TimeProvider? timeProvider = null)
