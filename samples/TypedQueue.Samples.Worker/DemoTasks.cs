@@ -9,6 +9,7 @@ public sealed partial class DemoTasks(IMailer mailer, PaymentGateway payments, I
     [QueueTask(Name = "emails.send", Queue = "emails", Priority = TaskPriority.High, MaxAttempts = 5)]
     public async Task SendEmail(EmailPayload email, TaskContext context, CancellationToken cancellationToken)
     {
+        SampleStats.TaskStarted();
         await mailer.SendAsync($"task-{context.Id}", email, cancellationToken);
         LogSent(email.To, email.Subject);
     }
@@ -17,6 +18,7 @@ public sealed partial class DemoTasks(IMailer mailer, PaymentGateway payments, I
     [QueueTask(Name = "images.thumbnail")]
     public static async Task<ThumbnailResult> MakeThumbnail(ThumbnailRequest request, CancellationToken cancellationToken)
     {
+        SampleStats.TaskStarted();
         await Task.Delay(10, cancellationToken);
         var extension = request.Format == ImageFormat.WebP ? "webp" : "jpg";
         var path = $"{Path.ChangeExtension(request.ImagePath, null)}.{request.Width}x{request.Height}.{extension}";
@@ -27,6 +29,7 @@ public sealed partial class DemoTasks(IMailer mailer, PaymentGateway payments, I
     [QueueTask(Name = "reports.monthly", Priority = TaskPriority.Low)]
     public static ReportSummary BuildMonthlyReport(ReportRequest request)
     {
+        SampleStats.TaskStarted();
         var totals = request.Accounts.ToDictionary(a => a, a => (decimal)(a.Length * 1000));
         var below = request.Accounts.Where(a => request.Targets.TryGetValue(a, out var target) && totals[a] < target).ToList();
         return new ReportSummary(request.Month, request.Accounts.Count, totals.Values.Sum(), below);
@@ -34,8 +37,11 @@ public sealed partial class DemoTasks(IMailer mailer, PaymentGateway payments, I
 
     /// <summary>Charges a card. A declined card fails every attempt and ends dead-lettered.</summary>
     [QueueTask(Name = "payments.charge", Priority = TaskPriority.Critical, MaxAttempts = 3)]
-    public Task ChargeCard(ChargeRequest request, TaskContext context, CancellationToken cancellationToken) =>
-        payments.ChargeAsync($"charge-{context.Id}", request, cancellationToken);
+    public Task ChargeCard(ChargeRequest request, TaskContext context, CancellationToken cancellationToken)
+    {
+        SampleStats.TaskStarted();
+        return payments.ChargeAsync($"charge-{context.Id}", request, cancellationToken);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent '{Subject}' to {To}")]
     private partial void LogSent(string to, string subject);

@@ -5,9 +5,11 @@ using TypedQueue;
 using TypedQueue.Inspection;
 using TypedQueue.Samples.Worker;
 
+SampleStats.MainEntered();
 var serve = new Option<bool>("--serve") { Description = "Keep serving after the demo set is done, until Ctrl+C." };
 var noDemo = new Option<bool>("--no-demo") { Description = "Do not enqueue the demo set; process what the database already holds." };
 var enqueueOnly = new Option<bool>("--enqueue-only") { Description = "Enqueue the demo set and exit without processing it." };
+var stats = new Option<bool>("--stats") { Description = "At exit, print when the first task started and the peak memory (for comparing the native-AOT and JIT builds)." };
 var root = new RootCommand(
     "TypedQueue sample worker: enqueues a demo set (e-mails, thumbnails, a report, a card charge that is declined), " +
     "processes it on the embedded SQLite file and prints a summary per state. " +
@@ -16,10 +18,20 @@ var root = new RootCommand(
     serve,
     noDemo,
     enqueueOnly,
+    stats,
 };
 root.TreatUnmatchedTokensAsErrors = false;
-root.SetAction((parse, cancellationToken) => SampleWorker.RunAsync(
-    parse.GetValue(serve), !parse.GetValue(noDemo), parse.GetValue(enqueueOnly), [.. parse.UnmatchedTokens], cancellationToken));
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var exitCode = await SampleWorker.RunAsync(
+        parse.GetValue(serve), !parse.GetValue(noDemo), parse.GetValue(enqueueOnly), [.. parse.UnmatchedTokens], cancellationToken);
+    if (parse.GetValue(stats))
+    {
+        SampleStats.Print();
+    }
+
+    return exitCode;
+});
 return await root.Parse(args).InvokeAsync();
 
 /// <summary>The sample's host: handlers' services, TypedQueue, and the three modes.</summary>
