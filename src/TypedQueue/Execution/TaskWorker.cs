@@ -66,17 +66,22 @@ internal sealed class TaskWorker : BackgroundService
         var keeper = Task.Run(() => KeepLeasesAsync(keeperStopping.Token), CancellationToken.None);
         try
         {
+            // Claim in batches: once the worker is busy, wait until a quarter of the slots are free, so one claim
+            // transaction serves many tasks instead of one.
+            var batchThreshold = Math.Max(1, _options.Concurrency / 4);
+            DateTimeOffset? nextDue = null;
+            var mustClaim = true;
             while (!stoppingToken.IsCancellationRequested)
             {
-                var free = _options.Concurrency - Volatile.Read(ref _running);
-                var claimedAll = false;
-                if (free > 0)
+                var running = Volatile.Read(ref _running);
+                var free = _options.Concurrency - running;
+                if (mustClaim && free > 0 && (free >= batchThreshold || running == 0))
                 {
-                    IReadOnlyList<ClaimedTask> claimed;
+                    ClaimResult claim;
                     try
                     {
                         var now = _timeProvider.GetUtcNow();
-                        claimed = await _store.ClaimAvailableAsync(new ClaimRequest(WorkerId, free, now, now + _options.LeaseDuration), stoppingToken).ConfigureAwait(false);
+                        claim = await _store.ClaimAvailableAsync(new ClaimRequest(WorkerId, free, now, now + _options.LeaseDuration), stoppingToken).ConfigureAwait(false);
                         storeRetryDelay = TimeSpan.FromMilliseconds(100);
                     }
                     catch (TaskStoreException ex)
@@ -87,21 +92,27 @@ internal sealed class TaskWorker : BackgroundService
                         continue;
                     }
 
-                    foreach (var task in claimed)
+                    foreach (var task in claim.Tasks)
                     {
                         Interlocked.Increment(ref _running);
                         _ = Task.Run(() => RunAsync(task, handlersStopping.Token), CancellationToken.None);
                     }
 
-                    claimedAll = claimed.Count == free;
+                    nextDue = claim.NextScheduledAt;
+                    if (claim.Tasks.Count == free)
+                    {
+                        continue; // a full batch: there may be more once slots free up.
+                    }
                 }
 
-                if (claimedAll)
-                {
-                    continue; // there may be more; the next round claims what the free slots allow.
-                }
-
-                await _wake.WaitUntilAsync(await IdleUntilAsync(stoppingToken).ConfigureAwait(false), _timeProvider, stoppingToken).ConfigureAwait(false);
+                // Sleep until a task of ours finishes, an in-process enqueue or retry wakes us, the next scheduled task
+                // falls due, or the poll interval passes; after a plain poll, claim only if another process wrote.
+                var pollAt = _timeProvider.GetUtcNow() + _options.PollInterval;
+                var wakeAt = nextDue is { } due && due < pollAt ? due : pollAt;
+                var woken = await _wake.WaitUntilAsync(wakeAt, _timeProvider, stoppingToken).ConfigureAwait(false);
+                mustClaim = woken
+                    || (nextDue is { } dueNow && dueNow <= _timeProvider.GetUtcNow())
+                    || await _store.HasExternalWritesAsync(stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -171,27 +182,6 @@ internal sealed class TaskWorker : BackgroundService
             }
 
             _wake.Set();
-        }
-    }
-
-    /// <summary>When the idle loop must look again: the earliest scheduled task, or one poll interval from now.</summary>
-    private async Task<DateTimeOffset> IdleUntilAsync(CancellationToken cancellationToken)
-    {
-        var poll = _timeProvider.GetUtcNow() + _options.PollInterval;
-        if (_options.Concurrency - Volatile.Read(ref _running) <= 0)
-        {
-            return poll; // full: a finishing task wakes the loop.
-        }
-
-        try
-        {
-            var next = await _store.NextScheduledAtAsync(cancellationToken).ConfigureAwait(false);
-            return next is { } due && due < poll ? due : poll;
-        }
-        catch (TaskStoreException ex)
-        {
-            Log.StoreUnavailable(_logger, ex, WorkerId, _options.PollInterval);
-            return poll;
         }
     }
 

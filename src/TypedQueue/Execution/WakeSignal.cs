@@ -24,8 +24,11 @@ internal sealed class WakeSignal
         waiter?.TrySetResult();
     }
 
-    /// <summary>Returns when <see cref="Set"/> is called, <paramref name="wakeAt"/> comes, or the token is cancelled (which throws).</summary>
-    public async Task WaitUntilAsync(DateTimeOffset wakeAt, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns true when <see cref="Set"/> was called, false when <paramref name="wakeAt"/> came first; throws when the
+    /// token is cancelled.
+    /// </summary>
+    public async Task<bool> WaitUntilAsync(DateTimeOffset wakeAt, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;
         lock (_gate)
@@ -33,7 +36,7 @@ internal sealed class WakeSignal
             if (_isSet)
             {
                 _isSet = false;
-                return;
+                return true;
             }
 
             waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -51,10 +54,29 @@ internal sealed class WakeSignal
                 }
             }
 
-            return;
+            return waiter.Task.IsCompleted;
         }
 
-        using var timer = timeProvider.CreateTimer(static state => ((TaskCompletionSource)state!).TrySetResult(), waiter, timeout, Timeout.InfiniteTimeSpan);
+        var timedOut = false;
+        using var timer = timeProvider.CreateTimer(
+            _ =>
+            {
+                lock (_gate)
+                {
+                    if (!ReferenceEquals(_waiter, waiter))
+                    {
+                        return; // Set() got there first.
+                    }
+
+                    _waiter = null;
+                    timedOut = true;
+                }
+
+                waiter.TrySetResult();
+            },
+            null,
+            timeout,
+            Timeout.InfiniteTimeSpan);
         await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
@@ -62,6 +84,8 @@ internal sealed class WakeSignal
             {
                 _waiter = null;
             }
+
+            return !timedOut;
         }
     }
 }

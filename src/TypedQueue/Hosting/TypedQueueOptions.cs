@@ -16,7 +16,7 @@ public sealed class TypedQueueOptions
     public bool RunWorker { get; set; } = true;
 
     /// <summary>How many tasks this process runs at once.</summary>
-    public int Concurrency { get; set; } = Math.Max(4, Environment.ProcessorCount * 2);
+    public int Concurrency { get; set; } = 32;
 
     /// <summary>How often an idle worker looks for work enqueued by other processes. In-process enqueues wake it at once.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

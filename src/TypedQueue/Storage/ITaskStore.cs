@@ -14,8 +14,17 @@ internal interface ITaskStore : IAsyncDisposable
     /// <summary>Inserts tasks in one transaction; returns their ids in input order.</summary>
     Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken);
 
-    /// <summary>Promotes due scheduled tasks, then atomically claims up to <see cref="ClaimRequest.Max"/> pending ones.</summary>
-    Task<IReadOnlyList<ClaimedTask>> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Promotes due scheduled tasks, then atomically claims up to <see cref="ClaimRequest.Max"/> pending ones; also says
+    /// when the earliest task still scheduled falls due, so an idle worker knows how long it may sleep.
+    /// </summary>
+    Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether another connection (another process) has written since the last call: a cheap check that lets an idle
+    /// worker skip a claim transaction when nothing changed. Errs on the side of true.
+    /// </summary>
+    Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes outcomes in one transaction, each only while the worker still holds the task; returns how many were written.</summary>
     Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken);
@@ -32,8 +41,6 @@ internal interface ITaskStore : IAsyncDisposable
     /// <summary>Deletes succeeded, dead and cancelled tasks finished before the cut-off; returns how many.</summary>
     Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 
-    /// <summary>The earliest due time among scheduled tasks, or null when none is scheduled.</summary>
-    Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Heartbeat: extends the lease of every task this worker runs; returns the ids among them whose cancellation
@@ -67,6 +74,9 @@ internal sealed record NewTask(
 
 /// <summary>A claim: which worker, how many free slots, and until when the lease holds.</summary>
 internal readonly record struct ClaimRequest(string WorkerId, int Max, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
+
+/// <summary>The tasks a claim took, and when the next scheduled task falls due (null when none is scheduled).</summary>
+internal readonly record struct ClaimResult(IReadOnlyList<ClaimedTask> Tasks, DateTimeOffset? NextScheduledAt);
 
 /// <summary>A task handed to a worker. <see cref="Attempt"/> already counts this attempt.</summary>
 internal sealed record ClaimedTask(

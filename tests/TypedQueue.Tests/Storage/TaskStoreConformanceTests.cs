@@ -57,13 +57,13 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
             New("normal-earlier-2", runAt: T0.AddSeconds(-2)),
         ], default);
 
-        var first = await Store.ClaimAvailableAsync(Claim("w1", 3), default);
-        var second = await Store.ClaimAvailableAsync(Claim("w1", 10), default);
+        var first = await ClaimTasksAsync(Claim("w1", 3));
+        var second = await ClaimTasksAsync(Claim("w1", 10));
 
         Assert.Equal(["high", "normal-earlier", "normal-earlier-2"], first.Select(t => t.Name));
         Assert.Equal(["normal-later", "low"], second.Select(t => t.Name));
         Assert.All(first.Concat(second), t => Assert.Equal(1, t.Attempt));
-        Assert.Empty(await Store.ClaimAvailableAsync(Claim("w1", 10), default));
+        Assert.Empty(await ClaimTasksAsync(Claim("w1", 10)));
         Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[0], default))!.State);
     }
 
@@ -73,20 +73,21 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         var ids = await Store.InsertManyAsync([New("later", runAt: T0.AddMinutes(5))], default);
 
         Assert.Equal(TaskState.Scheduled, (await Store.GetAsync(ids[0], default))!.State);
-        Assert.Equal(T0.AddMinutes(5), await Store.NextScheduledAtAsync(default));
-        Assert.Empty(await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(4)), default));
+        var early = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(4)), default);
+        Assert.Empty(early.Tasks);
+        Assert.Equal(T0.AddMinutes(5), early.NextScheduledAt);
 
-        var claimed = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(5)), default);
+        var due = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(5)), default);
 
-        Assert.Equal(ids[0], Assert.Single(claimed).Id);
-        Assert.Null(await Store.NextScheduledAtAsync(default));
+        Assert.Equal(ids[0], Assert.Single(due.Tasks).Id);
+        Assert.Null(due.NextScheduledAt);
     }
 
     [Fact]
     public async Task Completions_are_written_only_by_the_worker_holding_the_task()
     {
         var ids = await Store.InsertManyAsync([New("a")], default);
-        await Store.ClaimAvailableAsync(Claim("w1", 1), default);
+        await ClaimTasksAsync(Claim("w1", 1));
 
         var byOther = await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w2", TaskOutcome.Succeeded, T0, Result: "1")], default);
         Assert.Equal(0, byOther);
@@ -105,10 +106,30 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Batched_plain_successes_also_respect_the_holder()
+    {
+        var ids = await Store.InsertManyAsync([New("a"), New("b"), New("c")], default);
+        await ClaimTasksAsync(Claim("w1", 2));
+        await ClaimTasksAsync(Claim("w\"2", 1));
+
+        var written = await Store.CompleteManyAsync(
+        [
+            new TaskCompletion(ids[0], "w1", TaskOutcome.Succeeded, T0.AddSeconds(1)),
+            new TaskCompletion(ids[1], "someone else", TaskOutcome.Succeeded, T0.AddSeconds(1)),
+            new TaskCompletion(ids[2], "w\"2", TaskOutcome.Succeeded, T0.AddSeconds(2)),
+        ], default);
+
+        Assert.Equal(2, written);
+        Assert.Equal(T0.AddSeconds(1), (await Store.GetAsync(ids[0], default))!.FinishedAt);
+        Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[1], default))!.State);
+        Assert.Equal(T0.AddSeconds(2), (await Store.GetAsync(ids[2], default))!.FinishedAt);
+    }
+
+    [Fact]
     public async Task Retry_schedules_the_task_again_and_keeps_the_error()
     {
         var ids = await Store.InsertManyAsync([New("a")], default);
-        await Store.ClaimAvailableAsync(Claim("w", 1), default);
+        await ClaimTasksAsync(Claim("w", 1));
         var error = new TaskError("System.InvalidOperationException", "boom", "at X()");
 
         await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Retry, T0, Error: error, RetryAt: T0.AddSeconds(30))], default);
@@ -119,7 +140,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, task.Attempts);
         Assert.Equal(error, task.LastError);
         Assert.Null(task.FinishedAt);
-        var again = await Store.ClaimAvailableAsync(Claim("w", 1, T0.AddSeconds(30)), default);
+        var again = await ClaimTasksAsync(Claim("w", 1, T0.AddSeconds(30)));
         Assert.Equal(2, Assert.Single(again).Attempt);
     }
 
@@ -127,7 +148,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     public async Task Dead_is_final_and_released_gives_the_attempt_back()
     {
         var ids = await Store.InsertManyAsync([New("dead"), New("released")], default);
-        await Store.ClaimAvailableAsync(Claim("w", 2), default);
+        await ClaimTasksAsync(Claim("w", 2));
 
         await Store.CompleteManyAsync(
         [
@@ -147,7 +168,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     public async Task Counts_lists_and_purge_see_states_per_queue()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("b", queue: "emails"), New("c", queue: "emails"), New("d", runAt: T0.AddHours(1))], default);
-        var claimed = await Store.ClaimAvailableAsync(Claim("w", 1), default);
+        var claimed = await ClaimTasksAsync(Claim("w", 1));
         await Store.CompleteManyAsync([new TaskCompletion(claimed[0].Id, "w", TaskOutcome.Succeeded, T0)], default);
 
         var counts = await Store.CountByQueueAndStateAsync(default);
@@ -183,11 +204,11 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     public async Task Expired_leases_are_rescued_and_a_late_finisher_cannot_overwrite()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("last-attempt")], default);
-        await Store.ClaimAvailableAsync(Claim("w1", 2), default); // leases until T0 + 5 min
+        await ClaimTasksAsync(Claim("w1", 2)); // leases until T0 + 5 min
         await Store.CompleteManyAsync([new TaskCompletion(ids[1], "w1", TaskOutcome.Retry, T0, Error: new TaskError("T", "m", null), RetryAt: T0)], default);
-        await Store.ClaimAvailableAsync(Claim("w1", 1), default);
+        await ClaimTasksAsync(Claim("w1", 1));
         await Store.CompleteManyAsync([new TaskCompletion(ids[1], "w1", TaskOutcome.Retry, T0, Error: new TaskError("T", "m", null), RetryAt: T0)], default);
-        await Store.ClaimAvailableAsync(Claim("w1", 1), default); // third and last attempt of "last-attempt"
+        await ClaimTasksAsync(Claim("w1", 1)); // third and last attempt of "last-attempt"
 
         Assert.Equal(0, await Store.RescueExpiredAsync(T0.AddMinutes(5), default));
         Assert.Equal(2, await Store.RescueExpiredAsync(T0.AddMinutes(5).AddMilliseconds(1), default));
@@ -199,7 +220,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         var exhausted = (await Store.GetAsync(ids[1], default))!;
         Assert.Equal(TaskState.Dead, exhausted.State);
 
-        var reclaimed = await Store.ClaimAvailableAsync(Claim("w2", 1, T0.AddMinutes(6)), default);
+        var reclaimed = await ClaimTasksAsync(Claim("w2", 1, T0.AddMinutes(6)));
         Assert.Equal(ids[0], Assert.Single(reclaimed).Id);
         Assert.Equal(2, reclaimed[0].Attempt);
         Assert.Equal(0, await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w1", TaskOutcome.Succeeded, T0.AddMinutes(6), Result: "late")], default));
@@ -211,8 +232,8 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     public async Task Heartbeats_extend_only_the_workers_own_leases()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("b")], default);
-        await Store.ClaimAvailableAsync(Claim("w1", 1), default);
-        await Store.ClaimAvailableAsync(Claim("w2", 1), default);
+        await ClaimTasksAsync(Claim("w1", 1));
+        await ClaimTasksAsync(Claim("w2", 1));
 
         Assert.Empty(await Store.ExtendLeasesAsync("w1", T0.AddMinutes(20), default));
         Assert.Equal(1, await Store.RescueExpiredAsync(T0.AddMinutes(10), default));
@@ -225,7 +246,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     public async Task Cancel_stops_waiting_tasks_and_flags_running_ones_for_their_worker()
     {
         var ids = await Store.InsertManyAsync([New("running"), New("pending"), New("scheduled", runAt: T0.AddHours(1))], default);
-        await Store.ClaimAvailableAsync(Claim("w", 1), default);
+        await ClaimTasksAsync(Claim("w", 1));
 
         Assert.Equal(CancelResult.CancellationRequested, await Store.CancelAsync(ids[0], T0, default));
         Assert.Equal(CancelResult.Cancelled, await Store.CancelAsync(ids[1], T0, default));
@@ -233,7 +254,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(CancelResult.NotFound, await Store.CancelAsync(ids[2] + 100, T0, default));
 
         Assert.Equal([ids[0]], await Store.ExtendLeasesAsync("w", T0.AddMinutes(10), default));
-        Assert.Empty(await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddHours(2)), default));
+        Assert.Empty(await ClaimTasksAsync(Claim("w", 10, T0.AddHours(2))));
         await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Cancelled, T0)], default);
         Assert.Equal(CancelResult.AlreadyFinished, await Store.CancelAsync(ids[0], T0, default));
         Assert.Equal(3, new TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Count(TaskState.Cancelled));
@@ -243,7 +264,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     public async Task Requeue_gives_dead_and_cancelled_tasks_a_fresh_start()
     {
         var ids = await Store.InsertManyAsync([New("dead"), New("pending")], default);
-        await Store.ClaimAvailableAsync(Claim("w", 1), default);
+        await ClaimTasksAsync(Claim("w", 1));
         await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Dead, T0, Error: new TaskError("T", "m", null))], default);
 
         Assert.True(await Store.RequeueAsync(ids[0], T0.AddMinutes(1), default));
@@ -255,6 +276,39 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(requeued.FinishedAt);
         Assert.Equal("T", requeued.LastError?.Type);
     }
+
+    [Fact]
+    public async Task External_writes_are_noticed_and_quiet_polls_are_not()
+    {
+        await Store.HasExternalWritesAsync(default); // first call sets the baseline
+        Assert.False(await Store.HasExternalWritesAsync(default));
+
+        await using (var other = CreateStore())
+        {
+            await other.InsertManyAsync([New("from another process")], default);
+        }
+
+        Assert.True(await Store.HasExternalWritesAsync(default));
+        Assert.False(await Store.HasExternalWritesAsync(default));
+    }
+
+    [Fact]
+    public async Task Concurrent_inserts_share_transactions_and_each_caller_gets_its_own_ids()
+    {
+        var batches = Enumerable.Range(0, 32).Select(i => (IReadOnlyList<NewTask>)[New($"t{i}-a"), New($"t{i}-b")]).ToList();
+
+        var results = await Task.WhenAll(batches.Select(b => Task.Run(() => Store.InsertManyAsync(b, default))));
+
+        Assert.Equal(64, results.SelectMany(r => r).Distinct().Count());
+        for (var i = 0; i < batches.Count; i++)
+        {
+            Assert.Equal($"t{i}-a", (await Store.GetAsync(results[i][0], default))!.Name);
+            Assert.Equal($"t{i}-b", (await Store.GetAsync(results[i][1], default))!.Name);
+        }
+    }
+
+    private async Task<IReadOnlyList<ClaimedTask>> ClaimTasksAsync(ClaimRequest request) =>
+        (await Store.ClaimAvailableAsync(request, default)).Tasks;
 
     private static ClaimRequest Claim(string worker, int max, DateTimeOffset? now = null) =>
         new(worker, max, now ?? T0, (now ?? T0).AddMinutes(5));

@@ -37,6 +37,14 @@ internal sealed class SqliteTaskStore : ITaskStore
     private SqliteCommand? _promote;
     private SqliteCommand? _claim;
     private SqliteCommand? _complete;
+    private SqliteCommand? _nextDue;
+    private SqliteCommand? _succeedMany;
+    private readonly List<InsertRequest> _pendingInserts = [];
+
+    // Used only by the worker's idle loop (one caller at a time).
+    private SqliteConnection? _watcher;
+    private SqliteCommand? _watchVersion;
+    private long _lastDataVersion = -1;
 
     public SqliteTaskStore(SqliteStoreSettings settings) => _settings = settings;
 
@@ -62,50 +70,124 @@ internal sealed class SqliteTaskStore : ITaskStore
             return 0;
         }, cancellationToken);
 
-    public Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken)
+    /// <summary>
+    /// Group commit: every caller adds its rows to a shared batch, and whichever caller gets the write lock first writes
+    /// the whole batch in one transaction for everybody; the others find their ids ready. One commit then serves many
+    /// concurrent enqueues. A failed transaction fails every caller in it, and none of its rows is stored.
+    /// </summary>
+    public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken)
     {
         if (tasks.Count == 0)
         {
-            return Task.FromResult(Array.Empty<long>());
+            return [];
         }
 
-        return WriteAsync("enqueue", async (connection, transaction) =>
+        var request = new InsertRequest(tasks);
+        lock (_pendingInserts)
         {
-            var insert = _insert ??= Prepare(connection, """
-                INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key)
-                VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key)
-                RETURNING id
-                """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key");
-            insert.Transaction = transaction;
-            var p = insert.Parameters;
-            var ids = new long[tasks.Count];
-            for (var i = 0; i < tasks.Count; i++)
+            _pendingInserts.Add(request);
+        }
+
+        try
+        {
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while waiting: withdraw the rows, unless a leader already took them (then report what it did).
+            lock (_pendingInserts)
             {
-                var task = tasks[i];
-                p[0].Value = task.Name;
-                p[1].Value = task.Queue;
-                p[2].Value = (long)(task.RunAt > task.EnqueuedAt ? TaskState.Scheduled : TaskState.Pending);
-                p[3].Value = (long)task.Priority;
-                p[4].Value = task.Payload;
-                p[5].Value = (long)task.MaxAttempts;
-                p[6].Value = task.EnqueuedAt.ToUnixTimeMilliseconds();
-                p[7].Value = task.RunAt.ToUnixTimeMilliseconds();
-                p[8].Value = (object?)task.IdempotencyKey ?? DBNull.Value;
-                ids[i] = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                if (_pendingInserts.Remove(request))
+                {
+                    throw;
+                }
             }
 
-            return ids;
-        }, cancellationToken);
-    }
-
-    public Task<IReadOnlyList<ClaimedTask>> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken)
-    {
-        if (request.Max <= 0)
-        {
-            return Task.FromResult<IReadOnlyList<ClaimedTask>>([]);
+            return await request.Ids.Task.ConfigureAwait(false);
         }
 
-        return WriteAsync<IReadOnlyList<ClaimedTask>>("claim tasks", async (connection, transaction) =>
+        try
+        {
+            if (!request.Ids.Task.IsCompleted)
+            {
+                // The batch holds other callers' rows too, so one caller's cancellation must not abort it.
+                await WriteInsertBatchAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return await request.Ids.Task.ConfigureAwait(false);
+    }
+
+    private async Task WriteInsertBatchAsync(CancellationToken cancellationToken)
+    {
+        List<InsertRequest> batch;
+        lock (_pendingInserts)
+        {
+            batch = [.. _pendingInserts];
+            _pendingInserts.Clear();
+        }
+
+        try
+        {
+            var ids = await InTransactionAsync("enqueue", async (connection, transaction) =>
+            {
+                var insert = _insert ??= Prepare(connection, """
+                    INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key)
+                    VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key)
+                    RETURNING id
+                    """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key");
+                insert.Transaction = transaction;
+                var p = insert.Parameters;
+                var all = new long[batch.Count][];
+                for (var r = 0; r < batch.Count; r++)
+                {
+                    var tasks = batch[r].Tasks;
+                    var ids = all[r] = new long[tasks.Count];
+                    for (var i = 0; i < tasks.Count; i++)
+                    {
+                        var task = tasks[i];
+                        p[0].Value = task.Name;
+                        p[1].Value = task.Queue;
+                        p[2].Value = (long)(task.RunAt > task.EnqueuedAt ? TaskState.Scheduled : TaskState.Pending);
+                        p[3].Value = (long)task.Priority;
+                        p[4].Value = task.Payload;
+                        p[5].Value = (long)task.MaxAttempts;
+                        p[6].Value = task.EnqueuedAt.ToUnixTimeMilliseconds();
+                        p[7].Value = task.RunAt.ToUnixTimeMilliseconds();
+                        p[8].Value = (object?)task.IdempotencyKey ?? DBNull.Value;
+                        ids[i] = (long)(await insert.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!;
+                    }
+                }
+
+                return all;
+            }, cancellationToken).ConfigureAwait(false);
+            for (var r = 0; r < batch.Count; r++)
+            {
+                batch[r].Ids.TrySetResult(ids[r]);
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var request in batch)
+            {
+                request.Ids.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed class InsertRequest(IReadOnlyList<NewTask> tasks)
+    {
+        public IReadOnlyList<NewTask> Tasks { get; } = tasks;
+
+        public TaskCompletionSource<long[]> Ids { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken) =>
+        WriteAsync("claim tasks", async (connection, transaction) =>
         {
             var now = request.Now.ToUnixTimeMilliseconds();
             var promote = _promote ??= Prepare(connection, "UPDATE tq_tasks SET state = 1 WHERE state = 0 AND run_at <= $now", "$now");
@@ -120,7 +202,7 @@ internal sealed class SqliteTaskStore : ITaskStore
             claim.Parameters[2].Value = now;
             claim.Parameters[3].Value = (long)request.Max;
 
-            var claimed = new List<ClaimedTask>(request.Max);
+            var claimed = new List<ClaimedTask>(Math.Max(request.Max, 0));
             using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -143,8 +225,38 @@ internal sealed class SqliteTaskStore : ITaskStore
             claimed.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
                 : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
                 : a.Id.CompareTo(b.Id));
-            return claimed;
+
+            var nextDue = _nextDue ??= Prepare(connection, "SELECT min(run_at) FROM tq_tasks WHERE state = 0");
+            nextDue.Transaction = transaction;
+            var next = await nextDue.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return new ClaimResult(claimed, next is long ms ? FromMs(ms) : null);
         }, cancellationToken);
+
+    public async Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken)
+    {
+        // PRAGMA data_version changes when another connection commits; on a connection kept open it costs microseconds.
+        try
+        {
+            if (_watcher is null)
+            {
+                _watcher = new SqliteConnection(_settings.ConnectionString);
+                await _watcher.OpenAsync(cancellationToken).ConfigureAwait(false);
+                _watchVersion = Prepare(_watcher, "PRAGMA data_version");
+            }
+
+            var version = (long)(await _watchVersion!.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            var changed = version != _lastDataVersion;
+            _lastDataVersion = version;
+            return changed;
+        }
+        catch (SqliteException)
+        {
+            _watchVersion?.Dispose();
+            _watcher?.Dispose();
+            _watcher = null;
+            _watchVersion = null;
+            return true; // the claim that follows reports the real problem.
+        }
     }
 
     public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
@@ -156,7 +268,25 @@ internal sealed class SqliteTaskStore : ITaskStore
 
         return WriteAsync("record task outcomes", async (connection, transaction) =>
         {
-            // One statement serves every outcome; the WHERE clause makes a late finisher a no-op once the task was taken from it.
+            var written = 0;
+
+            // The common case, a success without a result, is one statement for the whole batch: binding ten
+            // parameters per row costs more than the row itself.
+            var plain = completions.Where(static c => c.Outcome == TaskOutcome.Succeeded && c.Result is null).ToList();
+            if (plain.Count > 0)
+            {
+                var succeed = _succeedMany ??= Prepare(connection, """
+                    UPDATE tq_tasks
+                    SET state = 3, finished_at = done.at, result = NULL, worker_id = NULL, lease_expires_at = NULL
+                    FROM (SELECT value ->> 0 AS id, value ->> 1 AS at, value ->> 2 AS worker FROM json_each($done)) AS done
+                    WHERE tq_tasks.id = done.id AND tq_tasks.state = 2 AND tq_tasks.worker_id = done.worker
+                    """, "$done");
+                succeed.Transaction = transaction;
+                succeed.Parameters[0].Value = SuccessesAsJson(plain);
+                written += await succeed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Every other outcome, one row at a time; the WHERE clause makes a late finisher a no-op once the task was taken from it.
             var complete = _complete ??= Prepare(connection, """
                 UPDATE tq_tasks
                 SET state = $state,
@@ -173,9 +303,13 @@ internal sealed class SqliteTaskStore : ITaskStore
                 """, "$state", "$give_back", "$run_at", "$finished_at", "$result", "$error_type", "$error_message", "$error_stack", "$id", "$worker");
             complete.Transaction = transaction;
             var p = complete.Parameters;
-            var written = 0;
             foreach (var completion in completions)
             {
+                if (completion.Outcome == TaskOutcome.Succeeded && completion.Result is null)
+                {
+                    continue;
+                }
+
                 var at = completion.At.ToUnixTimeMilliseconds();
                 var (state, finished, runAt) = completion.Outcome switch
                 {
@@ -201,6 +335,19 @@ internal sealed class SqliteTaskStore : ITaskStore
 
             return written;
         }, cancellationToken);
+    }
+
+    private static string SuccessesAsJson(List<TaskCompletion> completions)
+    {
+        var json = new System.Text.StringBuilder(completions.Count * 48).Append('[');
+        foreach (var c in completions)
+        {
+            json.Append('[').Append(c.Id).Append(',').Append(c.At.ToUnixTimeMilliseconds())
+                .Append(",\"").Append(System.Text.Json.JsonEncodedText.Encode(c.WorkerId).Value).Append("\"],");
+        }
+
+        json[^1] = ']';
+        return json.ToString();
     }
 
     public Task<IReadOnlyList<long>> ExtendLeasesAsync(string workerId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
@@ -331,19 +478,15 @@ internal sealed class SqliteTaskStore : ITaskStore
             return counts;
         }, cancellationToken);
 
-    public Task<DateTimeOffset?> NextScheduledAtAsync(CancellationToken cancellationToken) =>
-        ReadAsync("read the schedule", async connection =>
-        {
-            var value = await ScalarAsync(connection, null, "SELECT min(run_at) FROM tq_tasks WHERE state = 0", cancellationToken).ConfigureAwait(false);
-            return value is long ms ? FromMs(ms) : (DateTimeOffset?)null;
-        }, cancellationToken);
-
     public async ValueTask DisposeAsync()
     {
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
             ResetWriter();
+            _watchVersion?.Dispose();
+            _watcher?.Dispose();
+            _watcher = null;
         }
         finally
         {
@@ -398,29 +541,38 @@ internal sealed class SqliteTaskStore : ITaskStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-                    using var transaction = connection.BeginTransaction(deferred: false);
-                    var result = await body(connection, transaction).ConfigureAwait(false);
-                    transaction.Commit();
-                    return result;
-                }
-                catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6 && attempt < MaxBusyRetries)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt * attempt), cancellationToken).ConfigureAwait(false);
-                }
-                catch (SqliteException ex)
-                {
-                    throw Translate(ex, action);
-                }
-            }
+            return await InTransactionAsync(action, body, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in a <c>BEGIN IMMEDIATE</c> transaction on the writer connection (the caller holds
+    /// the write lock); retries a bounded number of times while another process holds the database's write lock.
+    /// </summary>
+    private async Task<T> InTransactionAsync<T>(string action, Func<SqliteConnection, SqliteTransaction, Task<T>> body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+                using var transaction = connection.BeginTransaction(deferred: false);
+                var result = await body(connection, transaction).ConfigureAwait(false);
+                transaction.Commit();
+                return result;
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6 && attempt < MaxBusyRetries)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt * attempt), cancellationToken).ConfigureAwait(false);
+            }
+            catch (SqliteException ex)
+            {
+                throw Translate(ex, action);
+            }
         }
     }
 
@@ -429,8 +581,8 @@ internal sealed class SqliteTaskStore : ITaskStore
         try
         {
             await using var connection = new SqliteConnection(_settings.ConnectionString);
+            // Readers need no PRAGMAs: in WAL they never wait for the writer, and Microsoft.Data.Sqlite retries a busy read itself.
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
             return await body(connection).ConfigureAwait(false);
         }
         catch (SqliteException ex)
@@ -525,12 +677,12 @@ internal sealed class SqliteTaskStore : ITaskStore
 
     private void ResetWriter()
     {
-        foreach (var command in new[] { _insert, _promote, _claim, _complete })
+        foreach (var command in new[] { _insert, _promote, _claim, _complete, _nextDue, _succeedMany })
         {
             command?.Dispose();
         }
 
-        _insert = _promote = _claim = _complete = null;
+        _insert = _promote = _claim = _complete = _nextDue = _succeedMany = null;
         _writer?.Dispose();
         _writer = null;
     }
