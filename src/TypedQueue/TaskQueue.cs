@@ -129,8 +129,8 @@ internal sealed class TaskQueue : ITaskQueue
         while (true)
         {
             var changed = _changes.Next;
-            var stats = await GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
-            if (stats.Count(TaskState.Scheduled) + stats.Count(TaskState.Pending) + stats.Count(TaskState.Running) == 0)
+            await EnsureMigratedAsync().ConfigureAwait(false);
+            if (!await _store.AnyUnfinishedAsync(cancellationToken).ConfigureAwait(false))
             {
                 return;
             }

@@ -32,6 +32,9 @@ internal interface ITaskStore : IAsyncDisposable
     /// <summary>One task, or null.</summary>
     Task<TaskInfo?> GetAsync(long id, CancellationToken cancellationToken);
 
+    /// <summary>Whether any task is scheduled, pending or running (an index probe, unlike a count).</summary>
+    Task<bool> AnyUnfinishedAsync(CancellationToken cancellationToken);
+
     /// <summary>Counts per queue and state.</summary>
     Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken);
 

@@ -171,6 +171,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         var claimed = await ClaimTasksAsync(Claim("w", 1));
         await Store.CompleteManyAsync([new TaskCompletion(claimed[0].Id, "w", TaskOutcome.Succeeded, T0)], default);
 
+        Assert.True(await Store.AnyUnfinishedAsync(default));
         var counts = await Store.CountByQueueAndStateAsync(default);
         var stats = new TaskStatistics(counts);
         Assert.Equal(1, stats.Count(TaskState.Succeeded));
@@ -189,6 +190,16 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, await Store.DeleteFinishedBeforeAsync(T0.AddTicks(TimeSpan.TicksPerMillisecond), default));
         Assert.Null(await Store.GetAsync(claimed[0].Id, default));
         Assert.Equal(3, new TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Total);
+    }
+
+    [Fact]
+    public async Task Any_unfinished_sees_scheduled_pending_and_running_tasks_only()
+    {
+        Assert.False(await Store.AnyUnfinishedAsync(default));
+        var ids = await Store.InsertManyAsync([New("later", runAt: T0.AddHours(1))], default);
+        Assert.True(await Store.AnyUnfinishedAsync(default));
+        Assert.Equal(CancelResult.Cancelled, await Store.CancelAsync(ids[0], T0, default));
+        Assert.False(await Store.AnyUnfinishedAsync(default));
     }
 
     [Fact]

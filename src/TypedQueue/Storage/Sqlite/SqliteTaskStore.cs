@@ -463,6 +463,11 @@ internal sealed class SqliteTaskStore : ITaskStore
             cancellationToken);
     }
 
+    public Task<bool> AnyUnfinishedAsync(CancellationToken cancellationToken) =>
+        ReadAsync("check for unfinished tasks", async connection =>
+            (long)(await ScalarAsync(connection, null, "SELECT EXISTS (SELECT 1 FROM tq_tasks WHERE state IN (0, 1, 2))", cancellationToken).ConfigureAwait(false))! != 0,
+            cancellationToken);
+
     public Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<QueueStateCount>>("count tasks", async connection =>
         {
