@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 
 namespace TypedQueue.Samples.Worker;
 
@@ -34,7 +35,8 @@ internal static class SampleStats
     /// <summary>
     /// Prints <c>stats: key=value</c> lines: the wall-clock instant the first handler started (Unix microseconds, to be
     /// compared with the launch time a script takes just before starting the process), the time from Main to that
-    /// handler, and the peak resident set size (VmHWM).
+    /// handler, the peak resident set size (VmHWM), and which runtime ran (nothing is JIT-compiled in a native-AOT build;
+    /// RuntimeFeature.IsDynamicCodeSupported would not tell, as PublishAot switches it off for the JIT build too).
     /// </summary>
     public static void Print()
     {
@@ -44,7 +46,7 @@ internal static class SampleStats
             ? "stats: first-task=none"
             : string.Create(CultureInfo.InvariantCulture,
                 $"stats: first-task-unix-us={unix} main-to-first-task-ms={Stopwatch.GetElapsedTime(_mainEntered, first).TotalMilliseconds:F1}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stats: peak-rss-kb={PeakResidentKilobytes()} aot={!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stats: peak-rss-kb={PeakResidentKilobytes()} runtime={(JitInfo.GetCompiledMethodCount() == 0 ? "native-aot" : "jit")}"));
     }
 
     private static long PeakResidentKilobytes()
