@@ -7,14 +7,16 @@ using TypedQueue.Storage;
 namespace TypedQueue.Execution;
 
 /// <summary>
-/// The producer loop: claims only as many tasks as it has free slots, hands each to the executor, and sleeps until
-/// a slot frees, an in-process enqueue wakes it, the next scheduled task falls due, or the poll interval passes.
+/// The worker loop: claims only as many tasks as it has free slots (in batches), hands each to the executor, writes
+/// finished outcomes in the same transaction as the next claim, and sleeps until a slot frees, an in-process enqueue
+/// wakes it, the next scheduled task falls due, or the poll interval passes.
 /// </summary>
 internal sealed class TaskWorker : BackgroundService
 {
     private readonly ITaskStore _store;
     private readonly TaskExecutor _executor;
-    private readonly TaskCompleter _completer;
+    private readonly CompletionBuffer _completions = new();
+    private readonly ChangeFeed _changes;
     private readonly WakeSignal _wake;
     private readonly RunningTasks _runningTasks;
     private readonly TimeProvider _timeProvider;
@@ -27,7 +29,7 @@ internal sealed class TaskWorker : BackgroundService
     public TaskWorker(
         ITaskStore store,
         TaskExecutor executor,
-        TaskCompleter completer,
+        ChangeFeed changes,
         WakeSignal wake,
         RunningTasks runningTasks,
         TimeProvider timeProvider,
@@ -37,7 +39,7 @@ internal sealed class TaskWorker : BackgroundService
     {
         _store = store;
         _executor = executor;
-        _completer = completer;
+        _changes = changes;
         _wake = wake;
         _runningTasks = runningTasks;
         _timeProvider = timeProvider;
@@ -47,6 +49,9 @@ internal sealed class TaskWorker : BackgroundService
         WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
         _ = queue; // resolving the queue here makes Tasks.X.EnqueueAsync usable in worker-only hosts too.
     }
+
+    /// <summary>How long a finished outcome may wait for the next claim before it is written on its own.</summary>
+    private static readonly TimeSpan CompletionLinger = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Identifies this worker in leases.</summary>
     public string WorkerId { get; }
@@ -66,30 +71,43 @@ internal sealed class TaskWorker : BackgroundService
         var keeper = Task.Run(() => KeepLeasesAsync(keeperStopping.Token), CancellationToken.None);
         try
         {
-            // Claim in batches: once the worker is busy, wait until a quarter of the slots are free, so one claim
-            // transaction serves many tasks instead of one.
+            // Claim in batches: once the worker is busy, wait until a quarter of the slots are free, so one transaction
+            // serves many tasks. Outcomes ride along with the next claim; they are written on their own when there is
+            // no backlog to claim from, or when the oldest has waited CompletionLinger.
             var batchThreshold = Math.Max(1, _options.Concurrency / 4);
             DateTimeOffset? nextDue = null;
             var mustClaim = true;
+            var backlog = false;
             while (!stoppingToken.IsCancellationRequested)
             {
                 var running = Volatile.Read(ref _running);
                 var free = _options.Concurrency - running;
-                if (mustClaim && free > 0 && (free >= batchThreshold || running == 0))
+                var claimNow = mustClaim && free > 0 && (free >= batchThreshold || running == 0);
+                var oldest = _completions.OldestAt;
+                var flushNow = oldest is { } waitingSince && (claimNow || !backlog || _completions.Count >= CompletionBuffer.MaxBatch
+                    || waitingSince + CompletionLinger <= _timeProvider.GetUtcNow());
+                if (claimNow || flushNow)
                 {
+                    var batch = _completions.Take();
                     ClaimResult claim;
                     try
                     {
                         var now = _timeProvider.GetUtcNow();
-                        claim = await _store.ClaimAvailableAsync(new ClaimRequest(WorkerId, free, now, now + _options.LeaseDuration), stoppingToken).ConfigureAwait(false);
+                        claim = await _store.ClaimAvailableAsync(new ClaimRequest(WorkerId, claimNow ? free : 0, now, now + _options.LeaseDuration), batch, stoppingToken).ConfigureAwait(false);
                         storeRetryDelay = TimeSpan.FromMilliseconds(100);
                     }
                     catch (TaskStoreException ex)
                     {
+                        _completions.Return(batch);
                         Log.StoreUnavailable(_logger, ex, WorkerId, storeRetryDelay);
                         await Task.Delay(storeRetryDelay, _timeProvider, stoppingToken).ConfigureAwait(false);
                         storeRetryDelay = TimeSpan.FromMilliseconds(Math.Min(storeRetryDelay.TotalMilliseconds * 2, 10_000));
                         continue;
+                    }
+
+                    if (batch.Count > 0)
+                    {
+                        _changes.Publish();
                     }
 
                     foreach (var task in claim.Tasks)
@@ -99,16 +117,35 @@ internal sealed class TaskWorker : BackgroundService
                     }
 
                     nextDue = claim.NextScheduledAt;
-                    if (claim.Tasks.Count == free)
+                    if (claimNow)
                     {
-                        continue; // a full batch: there may be more once slots free up.
+                        backlog = claim.Tasks.Count == free;
+                        if (backlog)
+                        {
+                            continue; // a full batch: there may be more once slots free up.
+                        }
+                    }
+
+                    if (_completions.Count > 0 && !backlog)
+                    {
+                        continue;
                     }
                 }
 
-                // Sleep until a task of ours finishes, an in-process enqueue or retry wakes us, the next scheduled task
-                // falls due, or the poll interval passes; after a plain poll, claim only if another process wrote.
-                var pollAt = _timeProvider.GetUtcNow() + _options.PollInterval;
-                var wakeAt = nextDue is { } due && due < pollAt ? due : pollAt;
+                // Sleep until a task of ours finishes, an in-process enqueue or rescue wakes us, the next scheduled task
+                // falls due, waiting outcomes must be written, or the poll interval passes; after a plain poll, claim
+                // only if another process wrote.
+                var wakeAt = _timeProvider.GetUtcNow() + _options.PollInterval;
+                if (nextDue is { } due && due < wakeAt)
+                {
+                    wakeAt = due;
+                }
+
+                if (_completions.OldestAt is { } pendingSince && pendingSince + CompletionLinger < wakeAt)
+                {
+                    wakeAt = pendingSince + CompletionLinger;
+                }
+
                 var woken = await _wake.WaitUntilAsync(wakeAt, _timeProvider, stoppingToken).ConfigureAwait(false);
                 mustClaim = woken
                     || (nextDue is { } dueNow && dueNow <= _timeProvider.GetUtcNow())
@@ -122,7 +159,7 @@ internal sealed class TaskWorker : BackgroundService
         {
             // Leases stay renewed until every outcome, releases included, is written.
             await StopRunningAsync(handlersStopping).ConfigureAwait(false);
-            await _completer.DrainAsync().ConfigureAwait(false);
+            await FlushCompletionsAsync().ConfigureAwait(false);
             await keeperStopping.CancelAsync().ConfigureAwait(false);
             await keeper.ConfigureAwait(false);
             Log.WorkerStopped(_logger, WorkerId);
@@ -172,7 +209,7 @@ internal sealed class TaskWorker : BackgroundService
     {
         try
         {
-            _completer.Add(await _executor.ExecuteAsync(task, WorkerId, handlersStopping).ConfigureAwait(false));
+            _completions.Add(await _executor.ExecuteAsync(task, WorkerId, handlersStopping).ConfigureAwait(false));
         }
         finally
         {
@@ -182,6 +219,33 @@ internal sealed class TaskWorker : BackgroundService
             }
 
             _wake.Set();
+        }
+    }
+
+    /// <summary>Writes every outcome still waiting, at shutdown; retries a while, since an unwritten outcome means a rerun after the lease expires.</summary>
+    private async Task FlushCompletionsAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(50);
+        for (var attempt = 1; _completions.Count > 0; attempt++)
+        {
+            var batch = _completions.Take();
+            try
+            {
+                await _store.CompleteManyAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                _changes.Publish();
+            }
+            catch (TaskStoreException ex)
+            {
+                _completions.Return(batch);
+                Log.CompletionFailed(_logger, ex, batch.Count);
+                if (attempt >= 10)
+                {
+                    return; // the leases expire and the tasks are rescued: they run again rather than vanish.
+                }
+
+                await Task.Delay(delay).ConfigureAwait(false);
+                delay *= 2;
+            }
         }
     }
 

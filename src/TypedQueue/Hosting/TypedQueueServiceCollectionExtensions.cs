@@ -53,12 +53,6 @@ public static class TypedQueueServiceCollectionExtensions
         services.TryAddSingleton<ITaskStore>(sp => new SqliteTaskStore(SqliteStoreSettings.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value)));
         services.TryAddSingleton<ITaskQueue, TaskQueue>();
         services.TryAddSingleton<TaskExecutor>();
-        services.TryAddSingleton(sp => new TaskCompleter(
-            sp.GetRequiredService<ITaskStore>(),
-            sp.GetRequiredService<ChangeFeed>(),
-            sp.GetRequiredService<WakeSignal>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskCompleter>()));
 
         // The host reads HostOptions while it is built, so this makes Tasks.X.EnqueueAsync usable right after Build().
         services.AddOptions<HostOptions>().Configure<IServiceProvider>(static (_, sp) => sp.GetRequiredService<ITaskQueue>());
@@ -66,7 +60,7 @@ public static class TypedQueueServiceCollectionExtensions
         services.AddHostedService(static sp => new TaskWorker(
             sp.GetRequiredService<ITaskStore>(),
             sp.GetRequiredService<TaskExecutor>(),
-            sp.GetRequiredService<TaskCompleter>(),
+            sp.GetRequiredService<ChangeFeed>(),
             sp.GetRequiredService<WakeSignal>(),
             sp.GetRequiredService<RunningTasks>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -15,10 +15,11 @@ internal interface ITaskStore : IAsyncDisposable
     Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Promotes due scheduled tasks, then atomically claims up to <see cref="ClaimRequest.Max"/> pending ones; also says
-    /// when the earliest task still scheduled falls due, so an idle worker knows how long it may sleep.
+    /// In one transaction: writes <paramref name="completions"/> (as <see cref="CompleteManyAsync"/> does), promotes due
+    /// scheduled tasks, claims up to <see cref="ClaimRequest.Max"/> pending ones (none when it is 0), and says when the
+    /// earliest task still scheduled falls due, so an idle worker knows how long it may sleep.
     /// </summary>
-    Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken);
+    Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken);
 
     /// <summary>
     /// Whether another connection (another process) has written since the last call: a cheap check that lets an idle

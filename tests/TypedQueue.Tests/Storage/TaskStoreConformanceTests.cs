@@ -73,11 +73,11 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         var ids = await Store.InsertManyAsync([New("later", runAt: T0.AddMinutes(5))], default);
 
         Assert.Equal(TaskState.Scheduled, (await Store.GetAsync(ids[0], default))!.State);
-        var early = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(4)), default);
+        var early = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(4)), [], default);
         Assert.Empty(early.Tasks);
         Assert.Equal(T0.AddMinutes(5), early.NextScheduledAt);
 
-        var due = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(5)), default);
+        var due = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(5)), [], default);
 
         Assert.Equal(ids[0], Assert.Single(due.Tasks).Id);
         Assert.Null(due.NextScheduledAt);
@@ -123,6 +123,26 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(T0.AddSeconds(1), (await Store.GetAsync(ids[0], default))!.FinishedAt);
         Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[1], default))!.State);
         Assert.Equal(T0.AddSeconds(2), (await Store.GetAsync(ids[2], default))!.FinishedAt);
+    }
+
+    [Fact]
+    public async Task A_claim_writes_the_outcomes_it_carries_before_claiming()
+    {
+        var ids = await Store.InsertManyAsync([New("first"), New("second")], default);
+        var first = Assert.Single(await ClaimTasksAsync(Claim("w", 1)));
+
+        var result = await Store.ClaimAvailableAsync(
+            Claim("w", 1),
+            [new TaskCompletion(first.Id, "w", TaskOutcome.Retry, T0, Error: new TaskError("T", "m", null), RetryAt: T0.AddSeconds(30))],
+            default);
+
+        Assert.Equal(ids[1], Assert.Single(result.Tasks).Id);
+        Assert.Equal(T0.AddSeconds(30), result.NextScheduledAt); // the retry it just wrote
+        Assert.Equal(TaskState.Scheduled, (await Store.GetAsync(ids[0], default))!.State);
+
+        var flushOnly = await Store.ClaimAvailableAsync(Claim("w", 0), [new TaskCompletion(ids[1], "w", TaskOutcome.Succeeded, T0)], default);
+        Assert.Empty(flushOnly.Tasks);
+        Assert.Equal(TaskState.Succeeded, (await Store.GetAsync(ids[1], default))!.State);
     }
 
     [Fact]
@@ -319,7 +339,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     }
 
     private async Task<IReadOnlyList<ClaimedTask>> ClaimTasksAsync(ClaimRequest request) =>
-        (await Store.ClaimAvailableAsync(request, default)).Tasks;
+        (await Store.ClaimAvailableAsync(request, [], default)).Tasks;
 
     private static ClaimRequest Claim(string worker, int max, DateTimeOffset? now = null) =>
         new(worker, max, now ?? T0, (now ?? T0).AddMinutes(5));

@@ -186,9 +186,14 @@ internal sealed class SqliteTaskStore : ITaskStore
         public TaskCompletionSource<long[]> Ids { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    public Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, CancellationToken cancellationToken) =>
+    public Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) =>
         WriteAsync("claim tasks", async (connection, transaction) =>
         {
+            if (completions.Count > 0)
+            {
+                await CompleteCoreAsync(connection, transaction, completions, cancellationToken).ConfigureAwait(false);
+            }
+
             var now = request.Now.ToUnixTimeMilliseconds();
             var promote = _promote ??= Prepare(connection, "UPDATE tq_tasks SET state = 1 WHERE state = 0 AND run_at <= $now", "$now");
             promote.Transaction = transaction;
@@ -203,9 +208,9 @@ internal sealed class SqliteTaskStore : ITaskStore
             claim.Parameters[3].Value = (long)request.Max;
 
             var claimed = new List<ClaimedTask>(Math.Max(request.Max, 0));
-            using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            using (var reader = request.Max <= 0 ? null : await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                while (reader is not null && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     claimed.Add(new ClaimedTask(
                         Id: reader.GetInt64(0),
@@ -259,82 +264,79 @@ internal sealed class SqliteTaskStore : ITaskStore
         }
     }
 
-    public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
+    public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) =>
+        completions.Count == 0
+            ? Task.FromResult(0)
+            : WriteAsync("record task outcomes", (connection, transaction) => CompleteCoreAsync(connection, transaction, completions, cancellationToken), cancellationToken);
+
+    private async Task<int> CompleteCoreAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
-        if (completions.Count == 0)
+        var written = 0;
+
+        // The common case, a success without a result, is one statement for the whole batch: binding ten
+        // parameters per row costs more than the row itself.
+        var plain = completions.Where(static c => c.Outcome == TaskOutcome.Succeeded && c.Result is null).ToList();
+        if (plain.Count > 0)
         {
-            return Task.FromResult(0);
+            var succeed = _succeedMany ??= Prepare(connection, """
+                UPDATE tq_tasks
+                SET state = 3, finished_at = done.at, result = NULL, worker_id = NULL, lease_expires_at = NULL
+                FROM (SELECT value ->> 0 AS id, value ->> 1 AS at, value ->> 2 AS worker FROM json_each($done)) AS done
+                WHERE tq_tasks.id = done.id AND tq_tasks.state = 2 AND tq_tasks.worker_id = done.worker
+                """, "$done");
+            succeed.Transaction = transaction;
+            succeed.Parameters[0].Value = SuccessesAsJson(plain);
+            written += await succeed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return WriteAsync("record task outcomes", async (connection, transaction) =>
+        // Every other outcome, one row at a time; the WHERE clause makes a late finisher a no-op once the task was taken from it.
+        var complete = _complete ??= Prepare(connection, """
+            UPDATE tq_tasks
+            SET state = $state,
+                attempts = attempts - $give_back,
+                run_at = COALESCE($run_at, run_at),
+                finished_at = $finished_at,
+                result = $result,
+                error_type = COALESCE($error_type, error_type),
+                error_message = COALESCE($error_message, error_message),
+                error_stack = CASE WHEN $error_type IS NULL THEN error_stack ELSE $error_stack END,
+                worker_id = NULL,
+                lease_expires_at = NULL
+            WHERE id = $id AND state = 2 AND worker_id = $worker
+            """, "$state", "$give_back", "$run_at", "$finished_at", "$result", "$error_type", "$error_message", "$error_stack", "$id", "$worker");
+        complete.Transaction = transaction;
+        var p = complete.Parameters;
+        foreach (var completion in completions)
         {
-            var written = 0;
-
-            // The common case, a success without a result, is one statement for the whole batch: binding ten
-            // parameters per row costs more than the row itself.
-            var plain = completions.Where(static c => c.Outcome == TaskOutcome.Succeeded && c.Result is null).ToList();
-            if (plain.Count > 0)
+            if (completion.Outcome == TaskOutcome.Succeeded && completion.Result is null)
             {
-                var succeed = _succeedMany ??= Prepare(connection, """
-                    UPDATE tq_tasks
-                    SET state = 3, finished_at = done.at, result = NULL, worker_id = NULL, lease_expires_at = NULL
-                    FROM (SELECT value ->> 0 AS id, value ->> 1 AS at, value ->> 2 AS worker FROM json_each($done)) AS done
-                    WHERE tq_tasks.id = done.id AND tq_tasks.state = 2 AND tq_tasks.worker_id = done.worker
-                    """, "$done");
-                succeed.Transaction = transaction;
-                succeed.Parameters[0].Value = SuccessesAsJson(plain);
-                written += await succeed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                continue;
             }
 
-            // Every other outcome, one row at a time; the WHERE clause makes a late finisher a no-op once the task was taken from it.
-            var complete = _complete ??= Prepare(connection, """
-                UPDATE tq_tasks
-                SET state = $state,
-                    attempts = attempts - $give_back,
-                    run_at = COALESCE($run_at, run_at),
-                    finished_at = $finished_at,
-                    result = $result,
-                    error_type = COALESCE($error_type, error_type),
-                    error_message = COALESCE($error_message, error_message),
-                    error_stack = CASE WHEN $error_type IS NULL THEN error_stack ELSE $error_stack END,
-                    worker_id = NULL,
-                    lease_expires_at = NULL
-                WHERE id = $id AND state = 2 AND worker_id = $worker
-                """, "$state", "$give_back", "$run_at", "$finished_at", "$result", "$error_type", "$error_message", "$error_stack", "$id", "$worker");
-            complete.Transaction = transaction;
-            var p = complete.Parameters;
-            foreach (var completion in completions)
+            var at = completion.At.ToUnixTimeMilliseconds();
+            var (state, finished, runAt) = completion.Outcome switch
             {
-                if (completion.Outcome == TaskOutcome.Succeeded && completion.Result is null)
-                {
-                    continue;
-                }
+                TaskOutcome.Succeeded => (TaskState.Succeeded, (object)at, (object)DBNull.Value),
+                TaskOutcome.Dead => (TaskState.Dead, at, DBNull.Value),
+                TaskOutcome.Cancelled => (TaskState.Cancelled, at, DBNull.Value),
+                TaskOutcome.Retry => (TaskState.Scheduled, DBNull.Value, (completion.RetryAt ?? completion.At).ToUnixTimeMilliseconds()),
+                TaskOutcome.Released => (TaskState.Pending, DBNull.Value, DBNull.Value),
+                _ => throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown outcome."),
+            };
+            p[0].Value = (long)state;
+            p[1].Value = completion.Outcome == TaskOutcome.Released ? 1L : 0L;
+            p[2].Value = runAt;
+            p[3].Value = finished;
+            p[4].Value = (object?)completion.Result ?? DBNull.Value;
+            p[5].Value = (object?)completion.Error?.Type ?? DBNull.Value;
+            p[6].Value = (object?)completion.Error?.Message ?? DBNull.Value;
+            p[7].Value = (object?)completion.Error?.StackTrace ?? DBNull.Value;
+            p[8].Value = completion.Id;
+            p[9].Value = completion.WorkerId;
+            written += await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
 
-                var at = completion.At.ToUnixTimeMilliseconds();
-                var (state, finished, runAt) = completion.Outcome switch
-                {
-                    TaskOutcome.Succeeded => (TaskState.Succeeded, (object)at, (object)DBNull.Value),
-                    TaskOutcome.Dead => (TaskState.Dead, at, DBNull.Value),
-                    TaskOutcome.Cancelled => (TaskState.Cancelled, at, DBNull.Value),
-                    TaskOutcome.Retry => (TaskState.Scheduled, DBNull.Value, (completion.RetryAt ?? completion.At).ToUnixTimeMilliseconds()),
-                    TaskOutcome.Released => (TaskState.Pending, DBNull.Value, DBNull.Value),
-                    _ => throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown outcome."),
-                };
-                p[0].Value = (long)state;
-                p[1].Value = completion.Outcome == TaskOutcome.Released ? 1L : 0L;
-                p[2].Value = runAt;
-                p[3].Value = finished;
-                p[4].Value = (object?)completion.Result ?? DBNull.Value;
-                p[5].Value = (object?)completion.Error?.Type ?? DBNull.Value;
-                p[6].Value = (object?)completion.Error?.Message ?? DBNull.Value;
-                p[7].Value = (object?)completion.Error?.StackTrace ?? DBNull.Value;
-                p[8].Value = completion.Id;
-                p[9].Value = completion.WorkerId;
-                written += await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return written;
-        }, cancellationToken);
+        return written;
     }
 
     private static string SuccessesAsJson(List<TaskCompletion> completions)
