@@ -329,6 +329,8 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
                     => $"is {priority}; it must lie within [{symbols.PriorityMin}, {symbols.PriorityMax}] (TaskPriority.Min to TaskPriority.Max)",
                 "TimeoutSeconds" when value.Value is double seconds && (double.IsNaN(seconds) || seconds < 0 || seconds > 7 * 24 * 3600)
                     => $"is {seconds}; it must be 0 (the configured default) or a positive number of seconds up to 7 days",
+                "UniqueForSeconds" when value.Value is double window && (double.IsNaN(window) || window < 0 || window > 365 * 24 * 3600)
+                    => $"is {window}; it must be 0 (only while unfinished) or a positive number of seconds up to 365 days",
                 "Name" when value.Value is string text => DescribeBadText(text),
                 "Queue" => value.Value is string text ? DescribeBadText(text) : "is null; omit it to use the default queue",
                 _ => null,

@@ -60,9 +60,23 @@ public sealed partial class QueueTaskGenerator
                     writer.Line($"    {handler.Priority},");
                     writer.Line($"    {handler.MaxAttempts},");
                     writer.Line($"    ({Metadata}.JsonTypeInfo<{payload}>)global::{ns}.TypedQueueJson.Options.GetTypeInfo(typeof({payload})),");
-                    writer.Line(handler.TimeoutMilliseconds > 0
-                        ? $"    Invoke) {{ Timeout = global::System.TimeSpan.FromMilliseconds({handler.TimeoutMilliseconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}) }};"
-                        : "    Invoke);");
+                    var settings = new List<string>();
+                    if (handler.TimeoutMilliseconds > 0)
+                    {
+                        settings.Add($"Timeout = global::System.TimeSpan.FromMilliseconds({handler.TimeoutMilliseconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)})");
+                    }
+
+                    if (handler.UniqueByPayload)
+                    {
+                        settings.Add("UniqueByPayload = true");
+                    }
+
+                    if (handler.UniqueForMilliseconds > 0)
+                    {
+                        settings.Add($"UniqueFor = global::System.TimeSpan.FromMilliseconds({handler.UniqueForMilliseconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)})");
+                    }
+
+                    writer.Line(settings.Count > 0 ? $"    Invoke) {{ {string.Join(", ", settings)} }};" : "    Invoke);");
                     writer.Line();
                     writer.Line("/// <summary>Stores one task on the ambient queue and returns its id.</summary>");
                     writer.Line($"public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync({payload} payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");

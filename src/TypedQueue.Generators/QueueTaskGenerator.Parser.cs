@@ -55,6 +55,8 @@ public sealed partial class QueueTaskGenerator
             var priority = 0;
             var maxAttempts = 5;
             var timeoutSeconds = 0d;
+            var uniqueForSeconds = 0d;
+            var uniqueByPayload = false;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -74,12 +76,19 @@ public sealed partial class QueueTaskGenerator
                     case "TimeoutSeconds" when argument.Value.Value is double value:
                         timeoutSeconds = value;
                         break;
+                    case "UniqueForSeconds" when argument.Value.Value is double value:
+                        uniqueForSeconds = value;
+                        break;
+                    case "UniqueByPayload" when argument.Value.Value is bool value:
+                        uniqueByPayload = value;
+                        break;
                 }
             }
 
             wireName ??= method.Name;
             if (string.IsNullOrWhiteSpace(wireName) || string.IsNullOrWhiteSpace(queue) || wireName!.Any(char.IsControl) || queue.Any(char.IsControl) || maxAttempts < 1 || priority < -1000 || priority > 1000
-                || double.IsNaN(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > 7 * 24 * 3600)
+                || double.IsNaN(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > 7 * 24 * 3600
+                || double.IsNaN(uniqueForSeconds) || uniqueForSeconds < 0 || uniqueForSeconds > 365 * 24 * 3600)
             {
                 return null;
             }
@@ -166,6 +175,8 @@ public sealed partial class QueueTaskGenerator
                 priority,
                 maxAttempts,
                 (long)Math.Round(timeoutSeconds * 1000),
+                (long)Math.Round(uniqueForSeconds * 1000),
+                uniqueByPayload,
                 handlerType.ToDisplayString(s_typeFormat),
                 method.IsStatic,
                 payloadType.ToDisplayString(s_typeFormat),

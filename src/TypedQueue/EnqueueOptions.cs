@@ -12,6 +12,13 @@ public sealed record EnqueueOptions
     /// <summary>Overrides the handler's priority for this task (higher runs first).</summary>
     public int? Priority { get; init; }
 
-    /// <summary>A caller-chosen key identifying this unit of work; stored with the task and visible to the handler.</summary>
+    /// <summary>
+    /// A caller-chosen key identifying this unit of work. While a task of the same name holds the key (unfinished, or
+    /// within its unique window after finishing), enqueuing again creates nothing and returns that task's id. The key is
+    /// stored with the task and visible to the handler.
+    /// </summary>
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>Overrides the handler's unique window: how long after the task finishes its key still turns duplicates away.</summary>
+    public TimeSpan? UniqueFor { get; init; }
 }

@@ -33,6 +33,15 @@ public sealed class QueueTaskAttribute : Attribute
     /// </summary>
     public double TimeoutSeconds { get; set; }
 
+    /// <summary>
+    /// Derive an idempotency key from the payload when the caller gives none: enqueuing an equal payload again returns
+    /// the existing task's id while that task is unfinished (or within <see cref="UniqueForSeconds"/> after).
+    /// </summary>
+    public bool UniqueByPayload { get; set; }
+
+    /// <summary>How many seconds after a task with an idempotency key finishes its key still turns duplicates away (0: only while unfinished).</summary>
+    public double UniqueForSeconds { get; set; }
+
     /// <summary>The queue the task is placed on.</summary>
     public string Queue { get; set; } = DefaultQueue;
 }

@@ -166,6 +166,10 @@ internal sealed class TaskQueue : ITaskQueue
     // A due task wakes the worker at once; a scheduled one wakes it to recompute how long to sleep.
     private void AfterInsert() => _wake.Set();
 
+    /// <summary>A key for "the same payload": the SHA-256 of its JSON, which the generated serializer writes deterministically.</summary>
+    private static string PayloadKey(string payload) =>
+        "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(payload)));
+
     private NewTask ToNewTask<TPayload>(TaskDefinition<TPayload> task, string payload, EnqueueOptions? options, DateTimeOffset now)
     {
         // UTF-8 is at most 3 bytes per UTF-16 unit, so only payloads near the limit need counting.
@@ -182,6 +186,13 @@ internal sealed class TaskQueue : ITaskQueue
             throw new ArgumentOutOfRangeException(nameof(options), priority, $"Priority must be between {TaskPriority.Min} and {TaskPriority.Max}.");
         }
 
-        return new NewTask(task.Name, task.Queue, priority, task.MaxAttempts, payload, now, runAt.ToUniversalTime(), options?.IdempotencyKey);
+        var key = options?.IdempotencyKey ?? (task.UniqueByPayload ? PayloadKey(payload) : null);
+        var window = options?.UniqueFor ?? task.UniqueFor;
+        if (window < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), window, "A unique window cannot be negative.");
+        }
+
+        return new NewTask(task.Name, task.Queue, priority, task.MaxAttempts, payload, now, runAt.ToUniversalTime(), key, window);
     }
 }

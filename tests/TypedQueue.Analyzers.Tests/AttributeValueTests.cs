@@ -25,6 +25,7 @@ public sealed class AttributeValueTests
     [InlineData("TimeoutSeconds = -1", "positive number of seconds")]
     [InlineData("TimeoutSeconds = double.NaN", "positive number of seconds")]
     [InlineData("TimeoutSeconds = 1e9", "up to 7 days")]
+    [InlineData("UniqueForSeconds = -5", "up to 365 days")]
     public async Task InvalidValueIsReportedOnTheArgument(string argument, string expectedMessage)
     {
         var diagnostics = await AnalyzerVerifier.VerifyAsync($$"""

@@ -46,7 +46,7 @@ internal static class Sources
 
         public static class Reports
         {
-            [QueueTask(Name = "reports.build", Queue = "reports", MaxAttempts = 3)]
+            [QueueTask(Name = "reports.build", Queue = "reports", MaxAttempts = 3, TimeoutSeconds = 90, UniqueByPayload = true, UniqueForSeconds = 3600)]
             public static ValueTask<ReportResult> BuildReport(TaskContext context, ReportRequest request) =>
                 new(new ReportResult(request.Days.Length, TimeSpan.FromSeconds(context.Attempt)));
         }

@@ -8,6 +8,8 @@ internal sealed record HandlerSpec(
     int Priority,
     int MaxAttempts,
     long TimeoutMilliseconds,
+    long UniqueForMilliseconds,
+    bool UniqueByPayload,
     string HandlerTypeName,
     bool IsStatic,
     string PayloadTypeName,

@@ -38,6 +38,20 @@ public abstract class TaskDefinition
         init => field = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A timeout must be positive.");
     }
 
+    /// <summary>
+    /// When true, a task without an explicit idempotency key gets one derived from its payload (a SHA-256 of the JSON),
+    /// so enqueuing the same payload twice while the first is unfinished (or within <see cref="UniqueFor"/>) returns the
+    /// first task's id.
+    /// </summary>
+    public bool UniqueByPayload { get; init; }
+
+    /// <summary>How long after a task with an idempotency key finishes its key still turns duplicates away (default: not at all).</summary>
+    public TimeSpan UniqueFor
+    {
+        get;
+        init => field = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A unique window cannot be negative.");
+    }
+
     /// <summary>Deserializes the payload and runs the handler; returns the result as JSON, or null when there is none.</summary>
     /// <exception cref="TaskPayloadException">The stored payload cannot be read as this task's payload type.</exception>
     public abstract ValueTask<string?> InvokeAsync(IServiceProvider services, string payloadJson, TaskContext context, CancellationToken cancellationToken);

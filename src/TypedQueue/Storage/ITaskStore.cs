@@ -11,7 +11,7 @@ internal interface ITaskStore : IAsyncDisposable
     /// <summary>Creates or upgrades the schema; fails clearly on a schema newer than this version understands.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
 
-    /// <summary>Inserts tasks in one transaction; returns their ids in input order.</summary>
+    /// <summary>Inserts tasks in one transaction; returns their ids in input order (an existing task's id for a duplicate key).</summary>
     Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken);
 
     /// <summary>
@@ -65,7 +65,11 @@ internal interface ITaskStore : IAsyncDisposable
     Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-/// <summary>A task to insert. It starts <see cref="TaskState.Scheduled"/> when <see cref="RunAt"/> is after <see cref="EnqueuedAt"/>.</summary>
+/// <summary>
+/// A task to insert. It starts <see cref="TaskState.Scheduled"/> when <see cref="RunAt"/> is after <see cref="EnqueuedAt"/>.
+/// With an <see cref="IdempotencyKey"/>, no second task of the same name and key is created while the first is
+/// unfinished or within <see cref="UniqueWindow"/> after it finished: the insert returns the first task's id.
+/// </summary>
 internal sealed record NewTask(
     string Name,
     string Queue,
@@ -74,7 +78,8 @@ internal sealed record NewTask(
     string Payload,
     DateTimeOffset EnqueuedAt,
     DateTimeOffset RunAt,
-    string? IdempotencyKey);
+    string? IdempotencyKey,
+    TimeSpan UniqueWindow = default);
 
 /// <summary>A claim: which worker, how many free slots, and until when the lease holds.</summary>
 internal readonly record struct ClaimRequest(string WorkerId, int Max, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);

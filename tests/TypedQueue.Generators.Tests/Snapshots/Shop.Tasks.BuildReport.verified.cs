@@ -15,7 +15,7 @@ public static partial class Tasks
             0,
             3,
             (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shop.ReportRequest>)global::Shop.App.TypedQueueJson.Options.GetTypeInfo(typeof(global::Shop.ReportRequest)),
-            Invoke);
+            Invoke) { Timeout = global::System.TimeSpan.FromMilliseconds(90000), UniqueByPayload = true, UniqueFor = global::System.TimeSpan.FromMilliseconds(3600000) };
 
         /// <summary>Stores one task on the ambient queue and returns its id.</summary>
         public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync(global::Shop.ReportRequest payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

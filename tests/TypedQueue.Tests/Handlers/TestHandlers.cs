@@ -64,6 +64,10 @@ public sealed class TestHandlers(Recorder recorder)
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 
+    /// <summary>Duplicates (by payload) are turned away while it is unfinished and for a minute after.</summary>
+    [QueueTask(UniqueByPayload = true, UniqueForSeconds = 60)]
+    public void Dedupe(OrderPayload payload) => recorder.Order.Enqueue(payload.Label);
+
     [QueueTask(MaxAttempts = 5)]
     public static void Refuse(FailPayload payload) => throw new NonRetryableTaskException(payload.Reason);
 

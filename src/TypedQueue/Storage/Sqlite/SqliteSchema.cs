@@ -41,6 +41,31 @@ internal static class SqliteSchema
         """
         ALTER TABLE tq_tasks ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 3: unique tasks. A key belongs to one task per task name, enforced by the primary key. It is held while the
+        // task is unfinished and, once it finishes, for its unique window (expires_at); triggers keep that in step with
+        // every way a task can finish or be re-opened.
+        """
+        ALTER TABLE tq_tasks ADD COLUMN unique_window_ms INTEGER;
+        CREATE TABLE tq_unique (
+            name       TEXT    NOT NULL,
+            key        TEXT    NOT NULL,
+            task_id    INTEGER NOT NULL,
+            expires_at INTEGER,
+            PRIMARY KEY (name, key)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX tq_unique_task ON tq_unique (task_id);
+        CREATE TRIGGER tq_unique_finished AFTER UPDATE OF state ON tq_tasks
+        WHEN NEW.state >= 3 AND OLD.state < 3 AND NEW.idempotency_key IS NOT NULL
+        BEGIN
+            UPDATE tq_unique SET expires_at = COALESCE(NEW.finished_at, 0) + COALESCE(NEW.unique_window_ms, 0) WHERE task_id = NEW.id;
+        END;
+        CREATE TRIGGER tq_unique_reopened AFTER UPDATE OF state ON tq_tasks
+        WHEN NEW.state < 3 AND OLD.state >= 3 AND NEW.idempotency_key IS NOT NULL
+        BEGIN
+            UPDATE tq_unique SET expires_at = NULL WHERE task_id = NEW.id;
+        END;
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>

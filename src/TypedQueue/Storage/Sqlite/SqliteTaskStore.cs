@@ -136,10 +136,10 @@ internal sealed class SqliteTaskStore : ITaskStore
             var ids = await InTransactionAsync("enqueue", async (connection, transaction) =>
             {
                 var insert = _insert ??= Prepare(connection, """
-                    INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key)
-                    VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key)
+                    INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms)
+                    VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key, $unique_window_ms)
                     RETURNING id
-                    """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key");
+                    """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms");
                 insert.Transaction = transaction;
                 var p = insert.Parameters;
                 var all = new long[batch.Count][];
@@ -150,6 +150,12 @@ internal sealed class SqliteTaskStore : ITaskStore
                     for (var i = 0; i < tasks.Count; i++)
                     {
                         var task = tasks[i];
+                        if (task.IdempotencyKey is { } key && await FindHolderAsync(connection, transaction, task, key).ConfigureAwait(false) is { } existing)
+                        {
+                            ids[i] = existing;
+                            continue;
+                        }
+
                         p[0].Value = task.Name;
                         p[1].Value = task.Queue;
                         p[2].Value = (long)(task.RunAt > task.EnqueuedAt ? TaskState.Scheduled : TaskState.Pending);
@@ -159,7 +165,13 @@ internal sealed class SqliteTaskStore : ITaskStore
                         p[6].Value = task.EnqueuedAt.ToUnixTimeMilliseconds();
                         p[7].Value = task.RunAt.ToUnixTimeMilliseconds();
                         p[8].Value = (object?)task.IdempotencyKey ?? DBNull.Value;
+                        p[9].Value = task.IdempotencyKey is null ? DBNull.Value : (long)task.UniqueWindow.TotalMilliseconds;
                         ids[i] = (long)(await insert.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!;
+                        if (task.IdempotencyKey is not null)
+                        {
+                            await ExecuteAsync(connection, transaction, "UPDATE tq_unique SET task_id = $id WHERE name = $name AND key = $key", CancellationToken.None,
+                                ("$id", ids[i]), ("$name", task.Name), ("$key", task.IdempotencyKey)).ConfigureAwait(false);
+                        }
                     }
                 }
 
@@ -177,6 +189,33 @@ internal sealed class SqliteTaskStore : ITaskStore
                 request.Ids.TrySetException(ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes the task's key, or returns the id of the task that holds it. The primary key of tq_unique decides: an
+    /// expired holder is removed first, then the insert either takes the key or conflicts with a live holder.
+    /// </summary>
+    private static async Task<long?> FindHolderAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task, string key)
+    {
+        var now = task.EnqueuedAt.ToUnixTimeMilliseconds();
+        await ExecuteAsync(connection, transaction, "DELETE FROM tq_unique WHERE name = $name AND key = $key AND expires_at <= $now", CancellationToken.None,
+            ("$name", task.Name), ("$key", key), ("$now", now)).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO tq_unique (name, key, task_id) VALUES ($name, $key, 0)
+            ON CONFLICT (name, key) DO NOTHING
+            RETURNING 1
+            """;
+        command.Parameters.AddWithValue("$name", task.Name);
+        command.Parameters.AddWithValue("$key", key);
+        if (await command.ExecuteScalarAsync().ConfigureAwait(false) is not null)
+        {
+            return null; // the key is ours now
+        }
+
+        command.CommandText = "SELECT task_id FROM tq_unique WHERE name = $name AND key = $key";
+        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
     private sealed class InsertRequest(IReadOnlyList<NewTask> tasks)
@@ -445,7 +484,12 @@ internal sealed class SqliteTaskStore : ITaskStore
             command.Transaction = transaction;
             command.CommandText = "DELETE FROM tq_tasks WHERE state >= 3 AND finished_at < $cutoff";
             command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // Keys whose window ended, and keys of tasks that no longer exist, are released.
+            command.CommandText = "DELETE FROM tq_unique WHERE expires_at < $cutoff OR task_id NOT IN (SELECT id FROM tq_tasks)";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return deleted;
         }, cancellationToken);
 
     public async Task<TaskInfo?> GetAsync(long id, CancellationToken cancellationToken)
@@ -642,11 +686,16 @@ internal sealed class SqliteTaskStore : ITaskStore
         return command;
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
