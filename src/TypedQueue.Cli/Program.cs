@@ -1,0 +1,3 @@
+using TypedQueue.Cli;
+
+return await TypedQueueCli.RunAsync(args, Console.Out, Console.Error);
