@@ -89,7 +89,7 @@ internal static class ListCommand
                 task.Name,
                 $"{task.Attempts}/{task.MaxAttempts}",
                 TextFormat.Time(task.EnqueuedAt),
-                task.Error is { } e ? TextFormat.Short($"{e.Type}: {e.Message}", 60) : "");
+                task.Error is { } e ? TextFormat.Short($"{e.Type}: {e.Message}", 80) : "");
         }
 
         table.WriteTo(writer);
