@@ -96,6 +96,25 @@ public sealed class DatabaseErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_database_from_a_newer_typedqueue_is_refused_with_the_runtime_message()
+    {
+        await using var db = await TestDatabase.CreateEmptyAsync();
+        var path = db.Path;
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync();
+            await using var bump = connection.CreateCommand();
+            bump.CommandText = "PRAGMA user_version = 999";
+            await bump.ExecuteNonQueryAsync();
+        }
+
+        var result = await CliRunner.RunAsync("stats", "--db", path);
+
+        Assert.Equal(ExitCodes.DatabaseError, result.ExitCode);
+        Assert.Contains("newer than this version of TypedQueue understands", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_folder_is_refused()
     {
         var result = await CliRunner.RunAsync("stats", "--db", _folder);

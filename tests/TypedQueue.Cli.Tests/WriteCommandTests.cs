@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TypedQueue.Cli.Tests.Support;
 using TypedQueue.Inspection;
 
@@ -79,6 +82,41 @@ public sealed class WriteCommandTests
         Assert.Equal("cancelled", result.Json().GetProperty("outcome").GetString());
         Assert.Equal("Cancelled", result.Json().GetProperty("state").GetString());
         Assert.Equal(TaskState.Cancelled, (await db.GetAsync(db.Scheduled)).State);
+    }
+
+    [Fact]
+    public async Task Cancel_of_a_running_task_asks_its_worker_which_stops_it()
+    {
+        await using var db = await TestDatabase.CreateEmptyAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddTypedQueue(o =>
+        {
+            o.DatabasePath = db.Path;
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+            o.ShutdownTimeout = TimeSpan.FromSeconds(5);
+        });
+        using var host = builder.Build();
+        var queue = host.Services.GetRequiredService<ITaskQueue>();
+        var key = Guid.NewGuid().ToString("N");
+        var id = await queue.EnqueueAsync(Tasks.Block.Definition, new BlockPayload(key));
+        await host.StartAsync();
+        try
+        {
+            await BlockSignals.WhenStarted(key).WaitAsync(TimeSpan.FromSeconds(60));
+
+            // The CLI is another queue on the file, like another process: the worker sees the request at its next heartbeat.
+            var result = await CliRunner.RunAsync("cancel", id.ToString(), "--db", db.Path, "--json");
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal("cancellationRequested", result.Json().GetProperty("outcome").GetString());
+            var done = await queue.WaitForCompletionAsync(id).AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(TaskState.Cancelled, done.State);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     [Fact]
