@@ -86,6 +86,11 @@ internal static class BackupCommand
         {
             throw new CliException(ExitCodes.OutputError, $"The backup could not be written to '{targetPath}': {ex.Message}");
         }
+        catch (SqliteException ex)
+        {
+            // Most often the target side (a full disk, a read-only folder); the message names the cause either way.
+            throw new CliException(ExitCodes.OutputError, $"The backup to '{targetPath}' failed: {ex.Message}");
+        }
         finally
         {
             File.Delete(temporary);

@@ -55,10 +55,14 @@ internal static class ShowCommand
 
         writer.WriteLine("Payload:");
         WriteIndented(writer, CliJson.Serialize(task.Payload));
-        writer.WriteLine(task.Result is { } result ? "Result:" : "Result: none");
-        if (task.Result is { } r)
+        if (task.Result is { } result)
         {
-            WriteIndented(writer, CliJson.Serialize(r));
+            writer.WriteLine("Result:");
+            WriteIndented(writer, CliJson.Serialize(result));
+        }
+        else
+        {
+            writer.WriteLine("Result: none");
         }
 
         if (task.Error is { } error)
