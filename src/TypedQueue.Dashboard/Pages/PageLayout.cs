@@ -38,6 +38,7 @@ internal static class PageLayout
         form.filters{display:flex;gap:8px;align-items:end;flex-wrap:wrap;margin-bottom:12px}
         form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
         input,select,button{font:inherit;padding:4px 8px}
+        input[type=number]{width:7em}
         button{cursor:pointer;border:1px solid var(--line);border-radius:6px;background:var(--bg)}
         button.danger{color:#cf222e}
         .actions{display:flex;gap:8px;margin:12px 0}
