@@ -59,9 +59,9 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
         }
 
         var report = new HandlerReporter(context, GetIdentifierLocation(method, context.CancellationToken), method.Name);
-        AnalyzeAttributeValues(report, symbols, attribute);
         AnalyzeContainingType(report, symbols, method);
         var payload = AnalyzeSignature(report, symbols, method);
+        AnalyzeAttributeValues(report, symbols, attribute, payload?.Type);
 
         // Like the generator, only handlers it would accept compete for names: a broken handler never owns one.
         if (!report.HasProblems && payload is not null)
@@ -307,7 +307,7 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeAttributeValues(HandlerReporter report, TypedQueueSymbols symbols, AttributeData attribute)
+    private static void AnalyzeAttributeValues(HandlerReporter report, TypedQueueSymbols symbols, AttributeData attribute, ITypeSymbol? payloadType)
     {
         if (attribute.ApplicationSyntaxReference?.GetSyntax(report.CancellationToken) is not AttributeSyntax { ArgumentList: { } arguments })
         {
@@ -333,6 +333,13 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
                     => $"is {window}; it must be 0 (only while unfinished) or a positive number of seconds up to 365 days",
                 "Name" when value.Value is string text => DescribeBadText(text),
                 "Queue" => value.Value is string text ? DescribeBadText(text) : "is null; omit it to use the default queue",
+                "Cron" => CronSyntax.Describe(value.Value as string)
+                    ?? (payloadType is not null && PayloadTypeRules.StripAnnotation(payloadType).ToDisplayString() != "TypedQueue.ScheduledOccurrence"
+                        ? $"needs a handler whose payload is TypedQueue.ScheduledOccurrence; this one takes '{payloadType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'"
+                        : null),
+                "CronTimeZone" => value.Value is not string zone || zone.Trim().Length == 0 ? "is empty; omit it to read the cron expression in UTC"
+                    : !TryGetNamedArgument(attribute, "Cron", out _) ? "is set without Cron; it only says which zone Cron is read in"
+                    : null,
                 _ => null,
             };
 

@@ -76,6 +76,16 @@ public sealed partial class QueueTaskGenerator
                         settings.Add($"UniqueFor = global::System.TimeSpan.FromMilliseconds({handler.UniqueForMilliseconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)})");
                     }
 
+                    if (handler.Cron is { } cron)
+                    {
+                        settings.Add($"Cron = {Literal(cron)}");
+                    }
+
+                    if (handler.CronTimeZone is { } zone)
+                    {
+                        settings.Add($"CronTimeZone = {Literal(zone)}");
+                    }
+
                     writer.Line(settings.Count > 0 ? $"    Invoke) {{ {string.Join(", ", settings)} }};" : "    Invoke);");
                     writer.Line();
                     writer.Line("/// <summary>Stores one task on the ambient queue and returns its id.</summary>");

@@ -17,6 +17,7 @@ public sealed partial class QueueTaskGenerator
     {
         private const string QueueTaskAttributeName = "TypedQueue.QueueTaskAttribute";
         private const string TaskContextName = "TypedQueue.TaskContext";
+        private const string ScheduledOccurrenceName = "TypedQueue.ScheduledOccurrence";
         private const string ActivatorUtilitiesConstructorName = "Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructorAttribute";
         private const string JsonSerializerContextName = "System.Text.Json.Serialization.JsonSerializerContext";
 
@@ -57,6 +58,8 @@ public sealed partial class QueueTaskGenerator
             var timeoutSeconds = 0d;
             var uniqueForSeconds = 0d;
             var uniqueByPayload = false;
+            string? cron = null;
+            string? cronTimeZone = null;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -82,13 +85,21 @@ public sealed partial class QueueTaskGenerator
                     case "UniqueByPayload" when argument.Value.Value is bool value:
                         uniqueByPayload = value;
                         break;
+                    case "Cron":
+                        cron = argument.Value.Value as string ?? string.Empty;
+                        break;
+                    case "CronTimeZone":
+                        cronTimeZone = argument.Value.Value as string;
+                        break;
                 }
             }
 
             wireName ??= method.Name;
             if (string.IsNullOrWhiteSpace(wireName) || string.IsNullOrWhiteSpace(queue) || wireName!.Any(char.IsControl) || queue.Any(char.IsControl) || maxAttempts < 1 || priority < -1000 || priority > 1000
                 || double.IsNaN(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > 7 * 24 * 3600
-                || double.IsNaN(uniqueForSeconds) || uniqueForSeconds < 0 || uniqueForSeconds > 365 * 24 * 3600)
+                || double.IsNaN(uniqueForSeconds) || uniqueForSeconds < 0 || uniqueForSeconds > 365 * 24 * 3600
+                || (cron is not null && CronSyntax.Describe(cron) is not null)
+                || (cronTimeZone is not null && (cron is null || string.IsNullOrWhiteSpace(cronTimeZone))))
             {
                 return null;
             }
@@ -122,7 +133,7 @@ public sealed partial class QueueTaskGenerator
                 arguments.Add(kind);
             }
 
-            if (payloadType is null)
+            if (payloadType is null || (cron is not null && payloadType.ToDisplayString() != ScheduledOccurrenceName))
             {
                 return null;
             }
@@ -177,6 +188,8 @@ public sealed partial class QueueTaskGenerator
                 (long)Math.Round(timeoutSeconds * 1000),
                 (long)Math.Round(uniqueForSeconds * 1000),
                 uniqueByPayload,
+                cron?.Trim(),
+                cronTimeZone?.Trim(),
                 handlerType.ToDisplayString(s_typeFormat),
                 method.IsStatic,
                 payloadType.ToDisplayString(s_typeFormat),

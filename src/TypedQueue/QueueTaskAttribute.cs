@@ -44,4 +44,13 @@ public sealed class QueueTaskAttribute : Attribute
 
     /// <summary>The queue the task is placed on.</summary>
     public string Queue { get; set; } = DefaultQueue;
+
+    /// <summary>
+    /// Makes the task recurring: a cron expression (5 fields, 6 with seconds first, or a macro such as <c>@daily</c>).
+    /// The handler's payload must be <see cref="ScheduledOccurrence"/>; the worker enqueues one task per occurrence.
+    /// </summary>
+    public string? Cron { get; set; }
+
+    /// <summary>The time zone <see cref="Cron"/> is read in (an IANA or Windows id); UTC when not set.</summary>
+    public string? CronTimeZone { get; set; }
 }

@@ -10,6 +10,8 @@ internal sealed record HandlerSpec(
     long TimeoutMilliseconds,
     long UniqueForMilliseconds,
     bool UniqueByPayload,
+    string? Cron,
+    string? CronTimeZone,
     string HandlerTypeName,
     bool IsStatic,
     string PayloadTypeName,

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace TypedQueue.Diagnostics;
 
-/// <summary>Log messages with fixed event ids (1xxx worker, 2xxx tasks, 3xxx store).</summary>
+/// <summary>Log messages with fixed event ids (1xxx worker, 2xxx tasks, 3xxx store, 4xxx recurring).</summary>
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "TypedQueue worker {WorkerId} started on '{DataSource}' with {Concurrency} slots")]
@@ -40,4 +40,16 @@ internal static partial class Log
 
     [LoggerMessage(3000, LogLevel.Error, "TypedQueue could not record {Count} task outcomes; they stay leased and are retried")]
     public static partial void CompletionFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(4000, LogLevel.Information, "Recurring task {RecurringId} enqueued {Count} runs of {TaskName}; next run at {NextRunAt:O}")]
+    public static partial void RecurringFired(ILogger logger, string recurringId, string taskName, int count, DateTimeOffset nextRunAt);
+
+    [LoggerMessage(4001, LogLevel.Information, "{Count} recurring tasks declared with [QueueTask(Cron = ...)] are in sync")]
+    public static partial void RecurringSynced(ILogger logger, int count);
+
+    [LoggerMessage(4002, LogLevel.Error, "Recurring task {RecurringId} cannot be scheduled on this machine")]
+    public static partial void RecurringInvalid(ILogger logger, Exception exception, string recurringId);
+
+    [LoggerMessage(4003, LogLevel.Error, "The recurring-task scheduler could not reach the store; retrying in {Delay}")]
+    public static partial void RecurringStoreFailed(ILogger logger, Exception exception, TimeSpan delay);
 }

@@ -52,6 +52,12 @@ public abstract class TaskDefinition
         init => field = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A unique window cannot be negative.");
     }
 
+    /// <summary>The cron expression of a task declared recurring with <c>[QueueTask(Cron = ...)]</c>; null for ordinary tasks.</summary>
+    public string? Cron { get; init; }
+
+    /// <summary>The time zone id <see cref="Cron"/> is read in; null is UTC.</summary>
+    public string? CronTimeZone { get; init; }
+
     /// <summary>Deserializes the payload and runs the handler; returns the result as JSON, or null when there is none.</summary>
     /// <exception cref="TaskPayloadException">The stored payload cannot be read as this task's payload type.</exception>
     public abstract ValueTask<string?> InvokeAsync(IServiceProvider services, string payloadJson, TaskContext context, CancellationToken cancellationToken);

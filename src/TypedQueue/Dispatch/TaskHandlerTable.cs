@@ -21,5 +21,8 @@ internal sealed class TaskHandlerTable
 
     public int Count => _byName.Count;
 
+    /// <summary>Every definition, in no particular order.</summary>
+    public IEnumerable<TaskDefinition> Definitions => _byName.Values;
+
     public TaskDefinition? Find(string name) => _byName.GetValueOrDefault(name);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TypedQueue.Diagnostics;
+using TypedQueue.Scheduling;
 using TypedQueue.Storage;
 
 namespace TypedQueue.Execution;
@@ -9,7 +10,8 @@ namespace TypedQueue.Execution;
 /// <summary>
 /// The worker loop: claims only as many tasks as it has free slots (in batches), hands each to the executor, writes
 /// finished outcomes in the same transaction as the next claim, and sleeps until a slot frees, an in-process enqueue
-/// wakes it, the next scheduled task falls due, or the poll interval passes.
+/// wakes it, the next scheduled task falls due, or the poll interval passes. Beside it run the heartbeat
+/// (<see cref="KeepLeasesAsync"/>) and the recurring-task scheduler.
 /// </summary>
 internal sealed class TaskWorker : BackgroundService
 {
@@ -22,6 +24,7 @@ internal sealed class TaskWorker : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly TypedQueueOptions _options;
     private readonly ILogger<TaskWorker> _logger;
+    private readonly RecurringScheduler _scheduler;
     private readonly string _dataSource;
     private int _running;
     private TaskCompletionSource? _allIdle;
@@ -35,6 +38,7 @@ internal sealed class TaskWorker : BackgroundService
         TimeProvider timeProvider,
         IOptions<TypedQueueOptions> options,
         ITaskQueue queue,
+        RecurringScheduler scheduler,
         ILogger<TaskWorker> logger)
     {
         _store = store;
@@ -45,6 +49,7 @@ internal sealed class TaskWorker : BackgroundService
         _timeProvider = timeProvider;
         _options = options.Value;
         _logger = logger;
+        _scheduler = scheduler;
         _dataSource = (store as TypedQueue.Storage.Sqlite.SqliteTaskStore)?.DataSource ?? "store";
         WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
         _ = queue; // resolving the queue here makes Tasks.X.EnqueueAsync usable in worker-only hosts too.
@@ -69,6 +74,8 @@ internal sealed class TaskWorker : BackgroundService
         using var handlersStopping = new CancellationTokenSource();
         using var keeperStopping = new CancellationTokenSource();
         var keeper = Task.Run(() => KeepLeasesAsync(keeperStopping.Token), CancellationToken.None);
+        using var schedulerStopping = new CancellationTokenSource();
+        var scheduler = Task.Run(() => _scheduler.RunAsync(schedulerStopping.Token), CancellationToken.None);
         try
         {
             // Claim in batches: once the worker is busy, wait until a quarter of the slots are free, so one transaction
@@ -157,6 +164,9 @@ internal sealed class TaskWorker : BackgroundService
         }
         finally
         {
+            await schedulerStopping.CancelAsync().ConfigureAwait(false);
+            await scheduler.ConfigureAwait(false);
+
             // Leases stay renewed until every outcome, releases included, is written.
             await StopRunningAsync(handlersStopping).ConfigureAwait(false);
             await FlushCompletionsAsync().ConfigureAwait(false);

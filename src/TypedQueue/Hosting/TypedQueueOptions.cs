@@ -45,6 +45,15 @@ public sealed class TypedQueueOptions
     /// <summary>How long a stopping worker waits for running tasks before cancelling them.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>What recurring entries without a policy of their own do with occurrences missed while no worker ran. Default <see cref="Scheduling.RecurringCatchUp.One"/>.</summary>
+    public Scheduling.RecurringCatchUp CatchUp { get; set; } = Scheduling.RecurringCatchUp.One;
+
+    /// <summary>The most missed occurrences one entry enqueues at once under <see cref="Scheduling.RecurringCatchUp.All"/> (the most recent ones).</summary>
+    public int MaxCatchUpRuns { get; set; } = 100;
+
+    /// <summary>How late an occurrence may be found and still count as on time rather than missed (matters for <see cref="Scheduling.RecurringCatchUp.Skip"/>).</summary>
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How much a crash may cost. <see cref="TaskDurability.Normal"/> survives a process crash; <see cref="TaskDurability.Full"/> also a power cut.</summary>
     public TaskDurability Durability { get; set; } = TaskDurability.Normal;
 }

@@ -23,6 +23,9 @@ internal sealed class TypedQueueOptionsValidator : IValidateOptions<TypedQueueOp
         Check(InRange(options.RetryMaxDelay, options.RetryBaseDelay, TimeSpan.FromDays(30)), "TypedQueue:RetryMaxDelay must be at least RetryBaseDelay and at most 30 days.");
         Check(options.RetryJitter is >= 0 and <= 1, "TypedQueue:RetryJitter must be between 0 and 1.");
         Check(InRange(options.ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromHours(1)), "TypedQueue:ShutdownTimeout must be between 0 and 1 hour.");
+        Check(Enum.IsDefined(options.CatchUp), "TypedQueue:CatchUp must be One, Skip or All.");
+        Check(options.MaxCatchUpRuns is >= 1 and <= 10_000, "TypedQueue:MaxCatchUpRuns must be between 1 and 10000.");
+        Check(InRange(options.MisfireThreshold, TimeSpan.Zero, TimeSpan.FromDays(1)), "TypedQueue:MisfireThreshold must be between 0 and 1 day.");
         Check(Enum.IsDefined(options.Durability), "TypedQueue:Durability must be Normal or Full.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 

@@ -8,12 +8,13 @@ using TypedQueue;
 using TypedQueue.Dispatch;
 using TypedQueue.Execution;
 using TypedQueue.Hosting;
+using TypedQueue.Scheduling;
 using TypedQueue.Storage;
 using TypedQueue.Storage.Sqlite;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers TypedQueue: the store, the queue, the worker and every generated handler.</summary>
+/// <summary>Registers TypedQueue: the store, the queue, recurring tasks, the worker and every generated handler.</summary>
 public static class TypedQueueServiceCollectionExtensions
 {
     /// <summary>
@@ -53,6 +54,8 @@ public static class TypedQueueServiceCollectionExtensions
         services.TryAddSingleton<ITaskStore>(sp => new SqliteTaskStore(SqliteStoreSettings.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value)));
         services.TryAddSingleton<ITaskQueue, TaskQueue>();
         services.TryAddSingleton<TaskExecutor>();
+        services.TryAddSingleton<RecurringScheduler>();
+        services.TryAddSingleton<IRecurringTasks, RecurringTasks>();
 
         // The host reads HostOptions while it is built, so this makes Tasks.X.EnqueueAsync usable right after Build().
         services.AddOptions<HostOptions>().Configure<IServiceProvider>(static (_, sp) => sp.GetRequiredService<ITaskQueue>());
@@ -66,6 +69,7 @@ public static class TypedQueueServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<TypedQueueOptions>>(),
             sp.GetRequiredService<ITaskQueue>(),
+            sp.GetRequiredService<RecurringScheduler>(),
             sp.GetRequiredService<ILogger<TaskWorker>>()));
         return services;
     }

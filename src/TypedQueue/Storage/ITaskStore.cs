@@ -61,6 +61,34 @@ internal interface ITaskStore : IAsyncDisposable
     /// <summary>Cancels a scheduled or pending task at once, or asks the worker running it to stop.</summary>
     Task<CancelResult> CancelAsync(long id, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds a recurring entry or updates it; an existing entry keeps its next run unless its cron or zone changed.
+    /// </summary>
+    Task UpsertRecurringAsync(RecurringRow entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one transaction: upserts the attribute-declared entries (as <see cref="UpsertRecurringAsync"/>) and deletes
+    /// attribute-declared entries not among them.
+    /// </summary>
+    Task SyncDeclaredRecurringAsync(IReadOnlyList<RecurringRow> declared, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a recurring entry; false when there was none.</summary>
+    Task<bool> DeleteRecurringAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Every recurring entry, by id.</summary>
+    Task<IReadOnlyList<RecurringRow>> ListRecurringAsync(CancellationToken cancellationToken);
+
+    /// <summary>The earliest next run of any recurring entry, or null when there is none.</summary>
+    Task<DateTimeOffset?> NextRecurringAtAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one write transaction: for every entry due at <paramref name="now"/>, asks <paramref name="plan"/> which
+    /// occurrences to enqueue and when the entry runs next (null leaves the entry as it is), inserts those tasks (each keyed <c>cron:{id}:{unix ms}</c>
+    /// through the idempotency-key path, so an occurrence can never be enqueued twice) and advances the entry. The write
+    /// lock serializes processes: each occurrence is enqueued exactly once however many schedulers run.
+    /// </summary>
+    Task<IReadOnlyList<RecurringFiring>> FireDueRecurringAsync(DateTimeOffset now, Func<RecurringRow, DateTimeOffset, RecurringPlan?> plan, CancellationToken cancellationToken);
+
     /// <summary>Makes a dead or cancelled task pending again with a fresh set of attempts; false when it is not dead or cancelled.</summary>
     Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken);
 }
@@ -128,3 +156,27 @@ internal sealed record TaskCompletion(
     string? Result = null,
     TaskError? Error = null,
     DateTimeOffset? RetryAt = null);
+
+/// <summary>A recurring entry as stored. <see cref="Payload"/> is null for attribute-declared entries.</summary>
+internal sealed record RecurringRow(
+    string Id,
+    string Name,
+    string Queue,
+    int Priority,
+    int MaxAttempts,
+    string Cron,
+    string TimeZone,
+    string? Payload,
+    Scheduling.RecurringCatchUp? CatchUp,
+    bool IsDeclared,
+    DateTimeOffset NextRunAt,
+    DateTimeOffset? LastRunAt = null);
+
+/// <summary>What to do with a due entry: the occurrences to enqueue (each with its payload JSON) and its next run.</summary>
+internal sealed record RecurringPlan(IReadOnlyList<RecurringRun> Runs, DateTimeOffset NextRunAt);
+
+/// <summary>One occurrence to enqueue: its time (the task's run_at) and payload JSON.</summary>
+internal readonly record struct RecurringRun(DateTimeOffset At, string Payload);
+
+/// <summary>What firing one entry did: the tasks enqueued (ids, in occurrence order) and the entry's next run.</summary>
+internal sealed record RecurringFiring(string Id, string Name, IReadOnlyList<long> TaskIds, IReadOnlyList<DateTimeOffset> Occurrences, DateTimeOffset NextRunAt);

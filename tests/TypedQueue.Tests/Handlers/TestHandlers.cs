@@ -17,6 +17,9 @@ public sealed class Recorder
     /// <summary>Completing this lets every <see cref="TestHandlers.Block"/> task return.</summary>
     public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>What the declared recurring handler received: its payload and the task's scheduled time.</summary>
+    public ConcurrentQueue<(ScheduledOccurrence Occurrence, DateTimeOffset ScheduledAt)> Occurrences { get; } = new();
+
     public async Task<long> NextStartedAsync() =>
         await Started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
 }
@@ -70,6 +73,10 @@ public sealed class TestHandlers(Recorder recorder)
 
     [QueueTask(MaxAttempts = 5)]
     public static void Refuse(FailPayload payload) => throw new NonRetryableTaskException(payload.Reason);
+
+    /// <summary>Declared recurring: noon on 29 February in Paris, a time no other test's clock reaches.</summary>
+    [QueueTask(Name = "test.leap-day", Cron = "0 12 29 2 *", CronTimeZone = "Europe/Paris")]
+    public void LeapDay(ScheduledOccurrence occurrence, TaskContext context) => recorder.Occurrences.Enqueue((occurrence, context.ScheduledAt));
 
     [QueueTask(Queue = "math")]
     public static SumResult Sum(int[] numbers) => new(numbers.Sum(), "sum");

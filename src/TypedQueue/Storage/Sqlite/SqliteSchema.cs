@@ -66,6 +66,27 @@ internal static class SqliteSchema
             UPDATE tq_unique SET expires_at = NULL WHERE task_id = NEW.id;
         END;
         """,
+
+        // 4: recurring (cron) entries. next_run_at is the next occurrence not yet enqueued; firing advances it in the
+        // same transaction that inserts the occurrence's task. source is 'attribute' (re-synced at each worker start)
+        // or 'api'. payload is null for attribute entries (each occurrence gets a ScheduledOccurrence).
+        """
+        CREATE TABLE tq_recurring (
+            id           TEXT    PRIMARY KEY,
+            name         TEXT    NOT NULL,
+            queue        TEXT    NOT NULL,
+            priority     INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            cron         TEXT    NOT NULL,
+            time_zone    TEXT    NOT NULL,
+            payload      TEXT,
+            catch_up     INTEGER,
+            source       TEXT    NOT NULL,
+            next_run_at  INTEGER NOT NULL,
+            last_run_at  INTEGER
+        ) STRICT;
+        CREATE INDEX tq_recurring_next ON tq_recurring (next_run_at);
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>
