@@ -79,6 +79,9 @@ public sealed class RuntimeTests
 
             [QueueTask(Name = "rt.touch")]
             public static void Touch(Dictionary<string, int> payload) => Calls += payload.Count;
+
+            [QueueTask(Name = "rt.every-minute", Cron = "@every_minute")]
+            public static ScheduledOccurrence EveryMinute(ScheduledOccurrence occurrence) => occurrence;
         }
 
         public static class Probe
@@ -172,7 +175,19 @@ public sealed class RuntimeTests
     public void All_lists_every_definition_by_wire_name()
     {
         var all = (IReadOnlyList<TaskDefinition>)s_assembly.Value.GetType("Rt.App.Tasks")!.GetProperty("All")!.GetValue(null)!;
-        Assert.Equal(["rt.count", "rt.place-order", "rt.touch"], all.Select(d => d.Name));
+        Assert.Equal(["rt.count", "rt.every-minute", "rt.place-order", "rt.touch"], all.Select(d => d.Name));
+    }
+
+    [Fact]
+    public async Task A_cron_handler_carries_its_schedule_and_reads_the_occurrence_the_scheduler_writes()
+    {
+        var definition = Definition(s_assembly.Value, "EveryMinute");
+        Assert.Equal(("@every_minute", (string?)null), (definition.Cron, definition.CronTimeZone));
+        Assert.Null(Definition(s_assembly.Value, "Count").Cron);
+
+        // The JSON the runtime's scheduler writes for each occurrence (camelCase, ISO 8601 time).
+        const string Occurrence = """{"recurringId":"rt.every-minute","scheduledAt":"2026-01-01T00:05:00+00:00"}""";
+        Assert.Equal(Occurrence, await definition.InvokeAsync(new MapServices([]), Occurrence, Context("rt.every-minute"), CancellationToken.None));
     }
 
     private static TaskDefinition Definition(Assembly assembly, string method) =>

@@ -50,6 +50,12 @@ internal static class Sources
             public static ValueTask<ReportResult> BuildReport(TaskContext context, ReportRequest request) =>
                 new(new ReportResult(request.Days.Length, TimeSpan.FromSeconds(context.Attempt)));
         }
+
+        public static class Maintenance
+        {
+            [QueueTask(Name = "maintenance.nightly", Cron = "30 2 * * *", CronTimeZone = "Europe/Paris")]
+            public static Task Nightly(ScheduledOccurrence occurrence) => Task.CompletedTask;
+        }
         """;
 
     public const string UserContext = """

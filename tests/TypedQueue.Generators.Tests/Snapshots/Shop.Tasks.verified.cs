@@ -10,6 +10,7 @@ public static partial class Tasks
     public static global::System.Collections.Generic.IReadOnlyList<global::TypedQueue.Dispatch.TaskDefinition> All { get; } =
     [
         SendEmail.Definition,
+        Nightly.Definition,
         BuildReport.Definition,
     ];
 }
@@ -22,6 +23,7 @@ internal static class TypedQueueModuleInitializer
     {
         global::TypedQueue.Dispatch.TaskRegistry.Register(
             Tasks.SendEmail.Definition,
+            Tasks.Nightly.Definition,
             Tasks.BuildReport.Definition);
     }
 }

@@ -82,6 +82,11 @@ internal sealed class TypedQueueJsonResolver : global::System.Text.Json.Serializ
             return CreateDateOnly(options);
         }
 
+        if (type == typeof(global::System.DateTimeOffset))
+        {
+            return CreateDateTimeOffset(options);
+        }
+
         if (type == typeof(global::System.Guid))
         {
             return CreateGuid(options);
@@ -90,6 +95,11 @@ internal sealed class TypedQueueJsonResolver : global::System.Text.Json.Serializ
         if (type == typeof(global::System.TimeSpan))
         {
             return CreateTimeSpan(options);
+        }
+
+        if (type == typeof(global::TypedQueue.ScheduledOccurrence))
+        {
+            return CreateScheduledOccurrence(options);
         }
 
         if (type == typeof(int))
@@ -459,6 +469,11 @@ internal sealed class TypedQueueJsonResolver : global::System.Text.Json.Serializ
         return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.DateOnly>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.DateOnlyConverter);
     }
 
+    private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.DateTimeOffset> CreateDateTimeOffset(global::System.Text.Json.JsonSerializerOptions options)
+    {
+        return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.DateTimeOffset>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.DateTimeOffsetConverter);
+    }
+
     private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Guid> CreateGuid(global::System.Text.Json.JsonSerializerOptions options)
     {
         return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Guid>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GuidConverter);
@@ -467,6 +482,70 @@ internal sealed class TypedQueueJsonResolver : global::System.Text.Json.Serializ
     private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.TimeSpan> CreateTimeSpan(global::System.Text.Json.JsonSerializerOptions options)
     {
         return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.TimeSpan>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.TimeSpanConverter);
+    }
+
+    private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::TypedQueue.ScheduledOccurrence> CreateScheduledOccurrence(global::System.Text.Json.JsonSerializerOptions options)
+    {
+        var values = new global::System.Text.Json.Serialization.Metadata.JsonObjectInfoValues<global::TypedQueue.ScheduledOccurrence>
+        {
+            ObjectWithParameterizedConstructorCreator = static args => new global::TypedQueue.ScheduledOccurrence((string)args[0]!, (global::System.DateTimeOffset)args[1]!),
+            PropertyMetadataInitializer = _ => ScheduledOccurrenceProperties(options),
+            ConstructorParameterMetadataInitializer = static () => ScheduledOccurrenceParameters(),
+        };
+        return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::TypedQueue.ScheduledOccurrence>(options, values);
+    }
+
+    private static global::System.Text.Json.Serialization.Metadata.JsonPropertyInfo[] ScheduledOccurrenceProperties(global::System.Text.Json.JsonSerializerOptions options)
+    {
+        var properties = new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfo[2];
+        properties[0] = global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<string>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<string>
+        {
+            IsProperty = true,
+            IsPublic = true,
+            IsVirtual = false,
+            DeclaringType = typeof(global::TypedQueue.ScheduledOccurrence),
+            Getter = static obj => ((global::TypedQueue.ScheduledOccurrence)obj).RecurringId,
+            Setter = null,
+            PropertyName = "RecurringId",
+            JsonPropertyName = null,
+        });
+        properties[1] = global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.DateTimeOffset>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.DateTimeOffset>
+        {
+            IsProperty = true,
+            IsPublic = true,
+            IsVirtual = false,
+            DeclaringType = typeof(global::TypedQueue.ScheduledOccurrence),
+            Getter = static obj => ((global::TypedQueue.ScheduledOccurrence)obj).ScheduledAt,
+            Setter = null,
+            PropertyName = "ScheduledAt",
+            JsonPropertyName = null,
+        });
+        return properties;
+    }
+
+    private static global::System.Text.Json.Serialization.Metadata.JsonParameterInfoValues[] ScheduledOccurrenceParameters()
+    {
+        return
+        [
+            new global::System.Text.Json.Serialization.Metadata.JsonParameterInfoValues
+            {
+                Name = "RecurringId",
+                ParameterType = typeof(string),
+                Position = 0,
+                HasDefaultValue = false,
+                DefaultValue = null,
+                IsNullable = false,
+            },
+            new global::System.Text.Json.Serialization.Metadata.JsonParameterInfoValues
+            {
+                Name = "ScheduledAt",
+                ParameterType = typeof(global::System.DateTimeOffset),
+                Position = 1,
+                HasDefaultValue = false,
+                DefaultValue = null,
+                IsNullable = false,
+            },
+        ];
     }
 
     private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<int> CreateInt32(global::System.Text.Json.JsonSerializerOptions options)
