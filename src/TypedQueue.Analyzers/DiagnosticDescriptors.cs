@@ -82,6 +82,24 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "Handlers run on a bounded set of worker slots. Blocking on a Task or ValueTask (.Result, .Wait(), .GetAwaiter().GetResult()) or with Thread.Sleep holds a slot and a thread-pool thread, ignores cancellation and can deadlock; await instead.");
 
+    /// <summary>TQ0010: a handler that may run more than once performs a non-repeatable side effect.</summary>
+    public static readonly DiagnosticDescriptor NonIdempotentSideEffect = Create(
+        "TQ0010",
+        "Task handler performs a non-repeatable side effect",
+        "Task handler '{0}' {1} but may run more than once; key the effect by TaskContext.Id or TaskContext.IdempotencyKey, or declare the handler [Idempotent]",
+        ReliabilityCategory,
+        DiagnosticSeverity.Warning,
+        "Tasks run at least once: a failed attempt is retried and a task whose worker died is rescued and run again, so everything before the failure happens twice. An HTTP POST or PATCH, an e-mail, an append to a file, an increment of static state, a SQL INSERT or an enqueue without an idempotency key repeats on every attempt. Pass TaskContext.Id or TaskContext.IdempotencyKey to the other side so it can drop duplicates, or declare the handler idempotent with [Idempotent] or typedqueue.idempotent_handlers in .editorconfig.");
+
+    /// <summary>TQ0011: a value that differs on every attempt flows into a key, a file name or a row.</summary>
+    public static readonly DiagnosticDescriptor AttemptVaryingValue = Create(
+        "TQ0011",
+        "Value that changes on every attempt used as a key, file name or row",
+        "'{0}' changes on every attempt of task handler '{1}' but is used in {2}; a retry would produce a different one, derive it from the payload or TaskContext.Id",
+        ReliabilityCategory,
+        DiagnosticSeverity.Warning,
+        "A retried or rescued attempt recomputes Guid.NewGuid(), DateTime.Now, TimeProvider.GetUtcNow(), Random and similar values, so a file path, an idempotency key or an inserted row built from them differs on every attempt: duplicates instead of an overwrite, a key that never matches. Build such values from the payload or TaskContext.Id, which stay the same across attempts.");
+
     private static DiagnosticDescriptor Create(
         string id,
         string title,

@@ -9,7 +9,7 @@ namespace TypedQueue.Analyzers.Tests.Infrastructure;
 internal static class AnalyzerVerifier
 {
     public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
-        [new QueueTaskHandlerAnalyzer(), new BlockingWaitAnalyzer()];
+        [new QueueTaskHandlerAnalyzer(), new BlockingWaitAnalyzer(), new TypedQueue.Analyzers.Idempotency.IdempotencyAnalyzer()];
 
     /// <summary>Asserts the analyzers report exactly the marked diagnostics; unmarked source must stay silent.</summary>
     public static async Task<IReadOnlyList<Diagnostic>> VerifyAsync(string markup, string? editorConfig = null)
