@@ -117,6 +117,17 @@ public sealed class GeneratorAgreementTests
             [QueueTask] public Task X28(string a) => Task.CompletedTask;
         }
 
+        public static class Crons
+        {
+            [QueueTask(Cron = "*/5 * * * *", CronTimeZone = "Europe/Paris")] public static Task V12(ScheduledOccurrence o) => Task.CompletedTask;
+            [QueueTask(Cron = "@daily")] public static Task V13(ScheduledOccurrence o) => Task.CompletedTask;
+            [QueueTask(Cron = "0 0 12 ? JAN-MAR MON-FRI")] public static Task V14(ScheduledOccurrence o, CancellationToken ct) => Task.CompletedTask;
+            [QueueTask(Cron = "61 * * * *")] public static Task X29(ScheduledOccurrence o) => Task.CompletedTask;
+            [QueueTask(Cron = "* * *")] public static Task X30(ScheduledOccurrence o) => Task.CompletedTask;
+            [QueueTask(Cron = "0 * * * *")] public static Task X31(Order o) => Task.CompletedTask;
+            [QueueTask(CronTimeZone = "UTC")] public static Task X32(ScheduledOccurrence o) => Task.CompletedTask;
+        }
+
         public static class Clash1 { [QueueTask] public static Task V11(string a) => Task.CompletedTask; }
         public static class Clash2 { [QueueTask(Name = "other")] public static Task V11(int a) => Task.CompletedTask; }
         """;

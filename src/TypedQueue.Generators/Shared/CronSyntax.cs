@@ -77,12 +77,7 @@ internal static class CronSyntax
 
             if (item is "*" or "?")
             {
-                if (item == "?" && field is not (Field.DayOfMonth or Field.DayOfWeek))
-                {
-                    return $"'?' is allowed only in the day-of-month and day-of-week fields, not in the {name} field";
-                }
-
-                continue;
+                continue; // Cronos reads '?' as '*' in any field.
             }
 
             if (IsSpecial(item, field))
