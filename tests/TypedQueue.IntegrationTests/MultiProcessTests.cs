@@ -72,6 +72,49 @@ public sealed class MultiProcessTests
         Assert.Equal(interrupted.Count, await CountAsync(db, "state = 3 AND attempts = 2 AND error_type = 'TypedQueue.LeaseExpired'"));
     }
 
+    [Fact]
+    public async Task Three_processes_scheduling_the_same_every_second_entry_enqueue_each_occurrence_exactly_once()
+    {
+        const int Occurrences = 8;
+        var folder = Repo.NewTempFolder("cron-exactly-once");
+        var db = Path.Combine(folder, "tasks.db");
+
+        var workers = Enumerable.Range(0, 3)
+            .Select(_ => new ChildProcess("dotnet", $"\"{Repo.TestWorkerDll}\" cron \"{db}\" {Occurrences}", folder))
+            .ToList();
+        try
+        {
+            foreach (var worker in workers)
+            {
+                Assert.True(await worker.WaitForExitAsync(ProcessTimeout) == 0, worker.Log);
+                Assert.DoesNotContain("database is locked", worker.Log, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        finally
+        {
+            workers.ForEach(w => w.Dispose());
+        }
+
+        // One task per occurrence (run_at = the occurrence), none twice, and no second skipped in between.
+        var perOccurrence = new List<(long RunAt, long Tasks)>();
+        await using (var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT run_at, count(*) FROM tq_tasks WHERE name = 'tick' GROUP BY run_at ORDER BY run_at";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                perOccurrence.Add((reader.GetInt64(0), reader.GetInt64(1)));
+            }
+        }
+
+        Assert.True(perOccurrence.Count >= Occurrences, $"{perOccurrence.Count} occurrences");
+        Assert.All(perOccurrence, o => Assert.Equal(1, o.Tasks));
+        Assert.All(perOccurrence, o => Assert.Equal(0, o.RunAt % 1000));
+        Assert.Equal(perOccurrence.Count - 1, (perOccurrence[^1].RunAt - perOccurrence[0].RunAt) / 1000);
+    }
+
     private static async Task EnqueueAsync(string db, int count, int delayMs, string folder)
     {
         var run = await Repo.RunAsync("dotnet", $"\"{Repo.TestWorkerDll}\" enqueue \"{db}\" {count} {delayMs}", folder, ProcessTimeout);

@@ -20,6 +20,18 @@ public sealed class Ledger(string path) : IDisposable
     public void Dispose() => _writer.Dispose();
 }
 
+/// <summary>The payload of the recurring every-second entry the "cron" mode registers.</summary>
+public sealed record TickPayload(string Source);
+
+/// <summary>The recurring task: nothing to do, its rows in the database are what the test checks.</summary>
+public static class TickTasks
+{
+    [QueueTask(Name = "tick", Queue = "ticks")]
+    public static void Tick(TickPayload payload)
+    {
+    }
+}
+
 public sealed class RecordTasks(Ledger ledger)
 {
     [QueueTask(MaxAttempts = 3)]

@@ -7,6 +7,9 @@ using TypedQueue.TestWorker;
 // Usage:
 //   enqueue <db> <count> <delayMs>
 //   work <db> <ledger> <concurrency> <leaseMs> <heartbeatMs>
+//   cron <db> <occurrences>
+// "cron" registers a recurring every-second entry (catch-up All, so no occurrence may be skipped), runs a worker until
+// the file holds that many of its tasks, then exits 0; any number of processes may run it on one file at once.
 // "work" runs until nothing is scheduled, pending or running, then exits 0. Every handler start and finish is
 // appended (and flushed) to the ledger as "start <id>" / "done <id>", and each start is echoed on stdout.
 var mode = args[0];
@@ -15,7 +18,7 @@ builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLe
 builder.Services.AddTypedQueue(o =>
 {
     o.DatabasePath = args[1];
-    o.RunWorker = mode == "work";
+    o.RunWorker = mode is "work" or "cron";
     o.PollInterval = TimeSpan.FromMilliseconds(50);
     if (mode == "work")
     {
@@ -44,9 +47,29 @@ if (mode == "enqueue")
     return 0;
 }
 
+if (mode == "cron")
+{
+    var occurrences = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+    var recurring = host.Services.GetRequiredService<IRecurringTasks>();
+    await recurring.AddOrUpdateAsync("every-second", Tasks.Tick.Definition, "* * * * * *", new TickPayload("cron"), catchUp: TypedQueue.Scheduling.RecurringCatchUp.All);
+    await host.StartAsync();
+    Console.WriteLine($"cron worker {Environment.ProcessId} started");
+    using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+    while (TicksIn(await queue.GetStatisticsAsync(deadline.Token)) < occurrences)
+    {
+        await Task.Delay(100, deadline.Token); // a child process on the real clock, polling the shared file
+    }
+
+    await host.StopAsync();
+    Console.WriteLine("enough occurrences");
+    return 0;
+}
+
 await host.StartAsync();
 Console.WriteLine($"worker {Environment.ProcessId} started");
 await queue.WaitUntilDrainedAsync();
 await host.StopAsync();
 Console.WriteLine("drained");
 return 0;
+
+static long TicksIn(TypedQueue.Inspection.TaskStatistics stats) => stats.Counts.Where(c => c.Queue == "ticks").Sum(c => c.Count);
