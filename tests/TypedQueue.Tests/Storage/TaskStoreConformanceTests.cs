@@ -338,11 +338,65 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Upserting_a_recurring_entry_keeps_its_next_run_unless_the_schedule_changes()
+    {
+        await Store.UpsertRecurringAsync(Recurring("r", "0 * * * *", T0.AddHours(1)), default);
+        await Store.UpsertRecurringAsync(Recurring("r", "0 * * * *", T0.AddHours(2)) with { Payload = """{"v":2}""", Priority = 7 }, default);
+        var kept = Assert.Single(await Store.ListRecurringAsync(default));
+        Assert.Equal((T0.AddHours(1), """{"v":2}""", 7), (kept.NextRunAt, kept.Payload, kept.Priority));
+
+        await Store.UpsertRecurringAsync(Recurring("r", "*/5 * * * *", T0.AddMinutes(5)), default);
+        Assert.Equal(T0.AddMinutes(5), (await Store.NextRecurringAtAsync(default))!.Value);
+        Assert.True(await Store.DeleteRecurringAsync("r", default));
+        Assert.False(await Store.DeleteRecurringAsync("r", default));
+        Assert.Null(await Store.NextRecurringAtAsync(default));
+    }
+
+    [Fact]
+    public async Task Syncing_declared_entries_drops_declared_ones_no_longer_declared_and_keeps_api_ones()
+    {
+        await Store.UpsertRecurringAsync(Recurring("api", "@daily", T0.AddDays(1)), default);
+        await Store.UpsertRecurringAsync(Recurring("old", "@daily", T0.AddDays(1)) with { IsDeclared = true }, default);
+
+        await Store.SyncDeclaredRecurringAsync([Recurring("new", "@hourly", T0.AddHours(1)) with { IsDeclared = true }], default);
+
+        var entries = await Store.ListRecurringAsync(default);
+        Assert.Equal([("api", false), ("new", true)], entries.Select(e => (e.Id, e.IsDeclared)));
+    }
+
+    [Fact]
+    public async Task Firing_enqueues_the_planned_occurrences_once_and_advances_the_entry()
+    {
+        await Store.UpsertRecurringAsync(Recurring("r", "*/5 * * * *", T0.AddMinutes(5)), default);
+        await Store.UpsertRecurringAsync(Recurring("later", "@daily", T0.AddDays(1)), default);
+        var now = T0.AddMinutes(10);
+        RecurringPlan Plan(RecurringRow row, DateTimeOffset at) =>
+            new([new RecurringRun(row.NextRunAt, "{}"), new RecurringRun(row.NextRunAt.AddMinutes(5), "{}")], at.AddMinutes(5));
+
+        var firing = Assert.Single(await Store.FireDueRecurringAsync(now, Plan, default));
+        Assert.Equal(("r", 2), (firing.Id, firing.TaskIds.Count));
+        Assert.Empty(await Store.FireDueRecurringAsync(now, Plan, default));
+
+        var entry = (await Store.ListRecurringAsync(default)).Single(e => e.Id == "r");
+        Assert.Equal((T0.AddMinutes(15), T0.AddMinutes(10)), (entry.NextRunAt, entry.LastRunAt!.Value));
+        var task = (await Store.GetAsync(firing.TaskIds[0], default))!;
+        Assert.Equal(("job", T0.AddMinutes(5), $"cron:r:{T0.AddMinutes(5).ToUnixTimeMilliseconds()}"), (task.Name, task.ScheduledAt, task.IdempotencyKey));
+
+        // Even a plan that repeats an occurrence already enqueued gets the existing task back, not a second one.
+        await Store.UpsertRecurringAsync(Recurring("r", "*/7 * * * *", T0), default);
+        var again = Assert.Single(await Store.FireDueRecurringAsync(now, (_, at) => new([new RecurringRun(T0.AddMinutes(5), "{}")], at.AddMinutes(7)), default));
+        Assert.Equal(firing.TaskIds[0], Assert.Single(again.TaskIds));
+    }
+
     private async Task<IReadOnlyList<ClaimedTask>> ClaimTasksAsync(ClaimRequest request) =>
         (await Store.ClaimAvailableAsync(request, [], default)).Tasks;
 
     private static ClaimRequest Claim(string worker, int max, DateTimeOffset? now = null) =>
         new(worker, max, now ?? T0, (now ?? T0).AddMinutes(5));
+
+    private static RecurringRow Recurring(string id, string cron, DateTimeOffset next) =>
+        new(id, "job", "default", 0, 3, cron, "UTC", "{}", null, false, next);
 
     private static NewTask New(string name, int priority = 0, DateTimeOffset? runAt = null, string queue = "default", string payload = "{}", string? key = null) =>
         new(name, queue, priority, 3, payload, T0, runAt ?? T0, key);
