@@ -50,6 +50,6 @@ internal static partial class Log
     [LoggerMessage(4002, LogLevel.Error, "Recurring task {RecurringId} cannot be scheduled on this machine")]
     public static partial void RecurringInvalid(ILogger logger, Exception exception, string recurringId);
 
-    [LoggerMessage(4003, LogLevel.Error, "The recurring-task scheduler could not reach the store; retrying in {Delay}")]
-    public static partial void RecurringStoreFailed(ILogger logger, Exception exception, TimeSpan delay);
+    [LoggerMessage(4003, LogLevel.Error, "The recurring-task scheduler failed (is the store reachable?); retrying in {Delay}")]
+    public static partial void RecurringSchedulerFailed(ILogger logger, Exception exception, TimeSpan delay);
 }

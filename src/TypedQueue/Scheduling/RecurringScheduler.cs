@@ -70,9 +70,10 @@ internal sealed class RecurringScheduler
 
                     retryDelay = TimeSpan.FromMilliseconds(100);
                 }
-                catch (TaskStoreException ex)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    Log.RecurringStoreFailed(_logger, ex, retryDelay);
+                    // A store outage (TaskStoreException) or anything unexpected: the loop must outlive it, as the worker does.
+                    Log.RecurringSchedulerFailed(_logger, ex, retryDelay);
                     wakeAt = now + retryDelay;
                     retryDelay = TimeSpan.FromMilliseconds(Math.Min(retryDelay.TotalMilliseconds * 2, 10_000));
                 }
