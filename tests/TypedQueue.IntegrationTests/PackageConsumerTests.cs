@@ -82,5 +82,29 @@ public sealed class PackageConsumerTests
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Contains("state=Succeeded result=\"hello packed\"", run.Output, StringComparison.Ordinal);
+
+        // The analyzers ride along: a handler that POSTs on every attempt warns, the same handler declared idempotent does not.
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Charges.cs"), """
+            using TypedQueue;
+
+            public static class Charges
+            {
+                private static readonly HttpClient Http = new();
+
+                [QueueTask]
+                public static async Task Charge(Greeting greeting, CancellationToken cancellationToken) =>
+                    await Http.PostAsync("https://payments.example/charge", null, cancellationToken);
+
+                [QueueTask, Idempotent]
+                public static async Task ChargeKeyed(Greeting greeting, CancellationToken cancellationToken) =>
+                    await Http.PostAsync("https://payments.example/charge-keyed", null, cancellationToken);
+            }
+            """);
+        var build = await Repo.RunAsync("dotnet", "build -c Release -p:TreatWarningsAsErrors=false --no-incremental", consumer, TimeSpan.FromMinutes(5));
+
+        Assert.True(build.ExitCode == 0, build.Output);
+        var warnings = build.Output.Split('\n').Where(line => line.Contains("warning TQ0010", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.Single(warnings.Select(line => line[..line.IndexOf(": warning", StringComparison.Ordinal)]).Distinct());
+        Assert.True(warnings[0].Contains("Charges.cs(9,", StringComparison.Ordinal), string.Join('\n', warnings));
     }
 }

@@ -29,12 +29,6 @@ public sealed class IdempotencyCodeFixTests
                 }
             }
         }
-
-        namespace TypedQueue
-        {
-            [System.AttributeUsage(System.AttributeTargets.Method | System.AttributeTargets.Class)]
-            public sealed class IdempotentAttribute : System.Attribute { }
-        }
         """,
         """
         using TypedQueue;
@@ -51,25 +45,8 @@ public sealed class IdempotencyCodeFixTests
                 }
             }
         }
-
-        namespace TypedQueue
-        {
-            [System.AttributeUsage(System.AttributeTargets.Method | System.AttributeTargets.Class)]
-            public sealed class IdempotentAttribute : System.Attribute { }
-        }
         """,
         globalUsings: false);
-
-    [Fact]
-    public Task MarkIdempotentIsNotOfferedWithoutTheAttributeType() => CodeFixVerifier.VerifyNoFixAsync(
-        new IdempotentAttributeCodeFix(),
-        """
-        public sealed class Handlers(System.Net.Http.HttpClient http)
-        {
-            [QueueTask]
-            public async Task Charge(string payload) => await {|TQ0010:http.PostAsync("https://api.example.com", null)|};
-        }
-        """);
 
     [Fact]
     public Task UseTaskIdAddsOptionsAfterPositionalArguments() => CodeFixVerifier.VerifyAsync(

@@ -1,22 +1,12 @@
 namespace TypedQueue.Analyzers.Tests.Idempotency;
 
-/// <summary>Declarations the idempotency tests share: the attributes the runtime will add and stand-ins for data access.</summary>
+/// <summary>Declarations the idempotency tests share: stand-ins for data access.</summary>
 internal static class IdempotencyTestSources
 {
     /// <summary>
-    /// The attribute shapes TypedQueue will ship; defined in test source because the rules match them by name.
-    /// Also a Dapper-like Execute extension, an ADO.NET-like command and a mailer interface.
+    /// A Dapper-like Execute extension, an ADO.NET-like command and a mailer interface.
     /// </summary>
     public const string Support = """
-
-        namespace TypedQueue
-        {
-            [System.AttributeUsage(System.AttributeTargets.Method | System.AttributeTargets.Class)]
-            public sealed class IdempotentAttribute : System.Attribute { }
-
-            [System.AttributeUsage(System.AttributeTargets.Method)]
-            public sealed class SideEffectAttribute : System.Attribute { }
-        }
 
         namespace Microsoft.Extensions.Logging
         {
