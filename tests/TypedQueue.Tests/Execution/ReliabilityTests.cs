@@ -97,8 +97,9 @@ public sealed class ReliabilityTests : IDisposable
         Assert.Equal(typeof(NonRetryableTaskException).FullName, dead.LastError!.Type);
         Assert.Equal("invalid account number", dead.LastError.Message);
 
+        var later = await host.Queue.EnqueueAsync(Tasks.Refuse.Definition, new FailPayload("later"), new EnqueueOptions { Delay = TimeSpan.FromHours(1) });
+        Assert.False(await host.Queue.RequeueAsync(later)); // scheduled, neither dead nor cancelled
         Assert.True(await host.Queue.RequeueAsync(id));
-        Assert.False(await host.Queue.RequeueAsync(id)); // pending now, not dead
         var again = await host.WaitForAsync(id, t => t.State == TaskState.Dead && t.FinishedAt is not null);
         Assert.Equal(1, again.Attempts);
     }
