@@ -1,0 +1,113 @@
+using Microsoft.Data.Sqlite;
+using TypedQueue.Storage;
+using TypedQueue.Storage.Sqlite;
+using TypedQueue.Tests.Support;
+
+namespace TypedQueue.Tests.Storage;
+
+/// <summary>Concurrent enqueues share transactions (group commit): every caller gets its own ids, and nothing is lost or doubled.</summary>
+public sealed class SqliteGroupCommitTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public async Task Concurrent_callers_each_get_the_ids_of_their_own_rows()
+    {
+        await using var store = await OpenAsync();
+        const int callers = 16, perCaller = 150;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+        {
+            var ids = new List<(long Id, string Payload)>();
+            for (var i = 0; i < perCaller; i++)
+            {
+                var payload = $$"""{"caller":{{caller}},"i":{{i}}}""";
+                var batch = i % 10 == 0 ? [Row(payload), Row(payload + " ")] : new[] { Row(payload) };
+                var got = await store.InsertManyAsync(batch, default);
+                Assert.Equal(batch.Length, got.Length);
+                ids.AddRange(got.Select((id, k) => (id, batch[k].Payload)));
+            }
+
+            return ids;
+        })));
+
+        var all = results.SelectMany(r => r).ToList();
+        Assert.Equal(all.Count, all.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(all.Count, await CountRowsAsync());
+        foreach (var (id, payload) in all)
+        {
+            Assert.Equal(payload, (await store.GetAsync(id, default))!.Payload);
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_caller_either_gets_its_id_or_stores_nothing()
+    {
+        await using var store = await OpenAsync();
+        using var cancel = new CancellationTokenSource();
+        var calls = Enumerable.Range(0, 400).Select(i => Task.Run(async () =>
+        {
+            var payload = $$"""{"i":{{i}}}""";
+            if (i == 200)
+            {
+                await cancel.CancelAsync();
+            }
+
+            try
+            {
+                return (Payload: payload, Id: (long?)(await store.InsertManyAsync([Row(payload)], i % 2 == 0 ? cancel.Token : default))[0]);
+            }
+            catch (OperationCanceledException)
+            {
+                return (Payload: payload, Id: (long?)null);
+            }
+        })).ToList();
+        var outcomes = await Task.WhenAll(calls);
+
+        var stored = await StoredPayloadsAsync();
+        foreach (var (payload, id) in outcomes)
+        {
+            if (id is { } stored1)
+            {
+                Assert.Equal(payload, stored[stored1]);
+            }
+            else
+            {
+                Assert.DoesNotContain(payload, stored.Values);
+            }
+        }
+
+        Assert.Equal(outcomes.Count(o => o.Id is not null), stored.Count);
+        Assert.All(outcomes.Where((_, i) => i % 2 == 1), o => Assert.NotNull(o.Id)); // uncancellable callers always succeed
+    }
+
+    private async Task<SqliteTaskStore> OpenAsync()
+    {
+        var store = new SqliteTaskStore(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = _db.Path }));
+        await store.MigrateAsync(default);
+        return store;
+    }
+
+    private static NewTask Row(string payload) => new("t", "default", 0, 3, payload, T0, T0, null);
+
+    private async Task<long> CountRowsAsync() => (await StoredPayloadsAsync()).Count;
+
+    private async Task<Dictionary<long, string>> StoredPayloadsAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, payload FROM tq_tasks";
+        var rows = new Dictionary<long, string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetInt64(0), reader.GetString(1));
+        }
+
+        return rows;
+    }
+}
