@@ -75,28 +75,9 @@ internal sealed class DashboardRequestHandlers(DashboardOptions options, string 
             return;
         }
 
-        var filter = new TaskListFilter(state, Blank(query["queue"]), Blank(query["name"]), afterId, options.PageSize);
+        var filter = new TaskQuery { State = state, Queue = Blank(query["queue"]), Name = Blank(query["name"]), AfterId = afterId, Limit = options.PageSize };
         var taskQueue = context.RequestServices.GetRequiredService<ITaskQueue>();
-        IReadOnlyList<TaskInfo> tasks;
-        if (filter is { State: { } onlyState, Queue: null, Name: null })
-        {
-            tasks = await taskQueue.ListTasksAsync(onlyState, filter.Limit, filter.AfterId, context.RequestAborted).ConfigureAwait(false);
-        }
-        else
-        {
-            // The public API lists by state only; queue and name filters read the documented table.
-            var ids = await Reader(context).FindTaskIdsAsync(filter.State, filter.Queue, filter.Name, filter.AfterId, filter.Limit, context.RequestAborted).ConfigureAwait(false);
-            var found = new List<TaskInfo>(ids.Count);
-            foreach (var id in ids)
-            {
-                if (await taskQueue.GetTaskAsync(id, context.RequestAborted).ConfigureAwait(false) is { } task)
-                {
-                    found.Add(task);
-                }
-            }
-
-            tasks = found;
-        }
+        var tasks = await taskQueue.ListTasksAsync(filter, context.RequestAborted).ConfigureAwait(false);
 
         var statistics = await taskQueue.GetStatisticsAsync(context.RequestAborted).ConfigureAwait(false);
         var queues = statistics.Counts.Select(c => c.Queue).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();

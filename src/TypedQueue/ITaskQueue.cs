@@ -21,6 +21,9 @@ public interface ITaskQueue
     /// <summary>Tasks in one state, oldest id first, one page at a time (pass the last id seen as <paramref name="afterId"/>).</summary>
     ValueTask<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskState state, int limit = 100, long afterId = 0, CancellationToken cancellationToken = default);
 
+    /// <summary>Tasks matching <paramref name="query"/> (state, queue, name), oldest id first, one page at a time.</summary>
+    ValueTask<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes finished tasks (succeeded, dead or cancelled) that finished before <paramref name="finishedBefore"/>; returns how many.</summary>
     ValueTask<int> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default);
 

@@ -68,10 +68,16 @@ internal sealed class TaskQueue : ITaskQueue
         return new TaskStatistics(await _store.CountByQueueAndStateAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    public async ValueTask<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskState state, int limit = 100, long afterId = 0, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskState state, int limit = 100, long afterId = 0, CancellationToken cancellationToken = default) =>
+        ListTasksAsync(new TaskQuery { State = state, Limit = limit, AfterId = afterId }, cancellationToken);
+
+    public async ValueTask<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 10_000, nameof(query));
         await EnsureMigratedAsync().ConfigureAwait(false);
-        return await _store.ListByStateAsync(state, limit, afterId, cancellationToken).ConfigureAwait(false);
+        return await _store.ListTasksAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<int> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default)

@@ -49,25 +49,7 @@ internal static class ListCommand
     private static async Task<TaskListJson> ReadPageAsync(CommandContext context, TaskState? state, string? queue, string? name, int limit, long after)
     {
         var ct = context.CancellationToken;
-        List<TaskInfo> tasks;
-        if (state is { } s && queue is null && name is null)
-        {
-            tasks = [.. await context.Queue.ListTasksAsync(s, limit, after, ct).ConfigureAwait(false)];
-        }
-        else
-        {
-            // ITaskQueue lists by state only: find the ids on the documented schema, then read each task through the API.
-            var ids = await context.Database.FindTaskIdsAsync(state, queue, name, after, limit, ct).ConfigureAwait(false);
-            tasks = new List<TaskInfo>(ids.Count);
-            foreach (var id in ids)
-            {
-                if (await context.Queue.GetTaskAsync(id, ct).ConfigureAwait(false) is { } task)
-                {
-                    tasks.Add(task);
-                }
-            }
-        }
-
+        var tasks = await context.Queue.ListTasksAsync(new TaskQuery { State = state, Queue = queue, Name = name, AfterId = after, Limit = limit }, ct).ConfigureAwait(false);
         return new TaskListJson([.. tasks.Select(TaskJson.From)], tasks.Count >= limit ? tasks[^1].Id : null);
     }
 

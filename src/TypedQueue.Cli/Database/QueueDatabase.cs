@@ -53,48 +53,6 @@ internal sealed class QueueDatabase : IAsyncDisposable
     public static string ReadOnlyConnectionString(string fullPath) =>
         new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
 
-    /// <summary>
-    /// Ids of tasks matching the filters, oldest first, after <paramref name="afterId"/>. The public API lists by state
-    /// only, so filtering by queue or name reads the documented schema directly.
-    /// </summary>
-    public async Task<IReadOnlyList<long>> FindTaskIdsAsync(TaskState? state, string? queue, string? name, long afterId, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = new SqliteConnection(ReadOnlyConnectionString(FullPath));
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        var sql = new System.Text.StringBuilder("SELECT id FROM tq_tasks WHERE id > $after");
-        command.Parameters.AddWithValue("$after", afterId);
-        if (state is { } s)
-        {
-            sql.Append(" AND state = $state");
-            command.Parameters.AddWithValue("$state", (long)s);
-        }
-
-        if (queue is not null)
-        {
-            sql.Append(" AND queue = $queue");
-            command.Parameters.AddWithValue("$queue", queue);
-        }
-
-        if (name is not null)
-        {
-            sql.Append(" AND name = $name");
-            command.Parameters.AddWithValue("$name", name);
-        }
-
-        sql.Append(" ORDER BY id LIMIT $limit");
-        command.Parameters.AddWithValue("$limit", limit);
-        command.CommandText = sql.ToString();
-        var ids = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            ids.Add(reader.GetInt64(0));
-        }
-
-        return ids;
-    }
-
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 
     private static string CheckFile(string path)

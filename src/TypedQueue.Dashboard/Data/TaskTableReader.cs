@@ -6,51 +6,12 @@ using TypedQueue.Inspection;
 namespace TypedQueue.Dashboard.Data;
 
 /// <summary>
-/// Read-only queries on the documented <c>tq_tasks</c> table for what <see cref="ITaskQueue"/> does not offer:
-/// filtering by queue or name, and finished tasks per minute. Never writes and never creates the file.
+/// A read-only query on the documented <c>tq_tasks</c> table for what <see cref="ITaskQueue"/> does not offer: finished
+/// tasks per minute. Never writes and never creates the file.
 /// </summary>
 internal sealed class TaskTableReader(IOptions<TypedQueueOptions> options)
 {
     private readonly string _connectionString = ReadOnlyConnectionString(options.Value);
-
-    /// <summary>Ids of tasks matching the filters, oldest first, after <paramref name="afterId"/>.</summary>
-    public async Task<IReadOnlyList<long>> FindTaskIdsAsync(TaskState? state, string? queue, string? name, long afterId, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        var sql = new System.Text.StringBuilder("SELECT id FROM tq_tasks WHERE id > $after");
-        command.Parameters.AddWithValue("$after", afterId);
-        if (state is { } s)
-        {
-            sql.Append(" AND state = $state");
-            command.Parameters.AddWithValue("$state", (long)s);
-        }
-
-        if (queue is not null)
-        {
-            sql.Append(" AND queue = $queue");
-            command.Parameters.AddWithValue("$queue", queue);
-        }
-
-        if (name is not null)
-        {
-            sql.Append(" AND name = $name");
-            command.Parameters.AddWithValue("$name", name);
-        }
-
-        sql.Append(" ORDER BY id LIMIT $limit");
-        command.Parameters.AddWithValue("$limit", limit);
-        command.CommandText = sql.ToString();
-        var ids = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            ids.Add(reader.GetInt64(0));
-        }
-
-        return ids;
-    }
 
     /// <summary>Tasks that reached a final state in each of the <paramref name="minutes"/> whole minutes up to <paramref name="now"/>, oldest first.</summary>
     public async Task<ThroughputMinute[]> ReadThroughputAsync(DateTimeOffset now, int minutes, CancellationToken cancellationToken)

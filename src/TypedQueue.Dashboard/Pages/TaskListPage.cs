@@ -2,10 +2,10 @@ using TypedQueue.Inspection;
 
 namespace TypedQueue.Dashboard.Pages;
 
-/// <summary>A filtered, paged list of tasks (oldest id first, like <see cref="ITaskQueue.ListTasksAsync"/>).</summary>
+/// <summary>A filtered, paged list of tasks (oldest id first, like <see cref="ITaskQueue.ListTasksAsync(TaskQuery, CancellationToken)"/>).</summary>
 internal static class TaskListPage
 {
-    public static string Render(DashboardOptions options, string basePath, TaskListFilter filter, IReadOnlyList<string> queues, IReadOnlyList<TaskInfo> tasks) =>
+    public static string Render(DashboardOptions options, string basePath, TaskQuery filter, IReadOnlyList<string> queues, IReadOnlyList<TaskInfo> tasks) =>
         PageLayout.Render(options.Title, basePath, filter.State is { } s ? $"{s} tasks" : "Tasks", html =>
         {
             html.Raw("<form class=\"filters\" method=\"get\" action=\"").Text(basePath + "/tasks").Raw("\"><label>State<select name=\"state\"><option value=\"\">any</option>");
@@ -53,12 +53,9 @@ internal static class TaskListPage
             html.Raw("</div>");
         });
 
-    private static string Url(string basePath, TaskListFilter filter, long afterId) =>
+    private static string Url(string basePath, TaskQuery filter, long afterId) =>
         HtmlWriter.Url(basePath + "/tasks", ("state", filter.State?.ToString()), ("queue", filter.Queue), ("name", filter.Name),
             ("after", afterId > 0 ? afterId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
 
     private static string? Shorten(string? text) => text is { Length: > 120 } ? string.Concat(text.AsSpan(0, 117), "...") : text;
 }
-
-/// <summary>What a task list shows: optional state, queue and name, and the page after an id.</summary>
-internal sealed record TaskListFilter(TaskState? State, string? Queue, string? Name, long AfterId, int Limit);

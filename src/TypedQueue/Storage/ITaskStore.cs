@@ -39,8 +39,8 @@ internal interface ITaskStore : IAsyncDisposable
     /// <summary>Counts per queue and state.</summary>
     Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken);
 
-    /// <summary>A page of tasks in one state, by ascending id after <paramref name="afterId"/>.</summary>
-    Task<IReadOnlyList<TaskInfo>> ListByStateAsync(TaskState state, int limit, long afterId, CancellationToken cancellationToken);
+    /// <summary>A page of tasks matching every filter the query sets, by ascending id after its <see cref="TaskQuery.AfterId"/>.</summary>
+    Task<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken);
 
     /// <summary>Deletes succeeded, dead and cancelled tasks finished before the cut-off; returns how many.</summary>
     Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);

@@ -186,7 +186,7 @@ public sealed class RecurringTaskTests : IDisposable
                     new RecurringPlan([.. schedule.LatestDue(row.NextRunAt, at, 100).Select(o => new RecurringRun(o, "{}"))], schedule.NextAfter(at)), CancellationToken.None))));
             }
 
-            var tasks = await stores[0].ListByStateAsync(TaskState.Pending, 1000, 0, CancellationToken.None);
+            var tasks = await stores[0].ListTasksAsync(new TaskQuery { State = TaskState.Pending, Limit = 1000 }, CancellationToken.None);
             Assert.Equal(Enumerable.Range(0, 20).Select(s => Start.AddSeconds(s)), tasks.Select(t => t.ScheduledAt).Order());
         }
         finally

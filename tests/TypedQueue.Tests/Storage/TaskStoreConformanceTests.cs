@@ -199,9 +199,9 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, stats.Count(TaskState.Scheduled));
         Assert.Equal(4, stats.Total);
 
-        var page1 = await Store.ListByStateAsync(TaskState.Pending, 1, 0, default);
-        var page2 = await Store.ListByStateAsync(TaskState.Pending, 1, page1[0].Id, default);
-        var page3 = await Store.ListByStateAsync(TaskState.Pending, 1, page2[0].Id, default);
+        var page1 = await Store.ListTasksAsync(new TaskQuery { State = TaskState.Pending, Limit = 1 }, default);
+        var page2 = await Store.ListTasksAsync(new TaskQuery { State = TaskState.Pending, Limit = 1, AfterId = page1[0].Id }, default);
+        var page3 = await Store.ListTasksAsync(new TaskQuery { State = TaskState.Pending, Limit = 1, AfterId = page2[0].Id }, default);
         Assert.Equal([ids[1]], page1.Select(t => t.Id));
         Assert.Equal([ids[2]], page2.Select(t => t.Id));
         Assert.Empty(page3);
@@ -397,6 +397,26 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
 
     private static RecurringRow Recurring(string id, string cron, DateTimeOffset next) =>
         new(id, "job", "default", 0, 3, cron, "UTC", "{}", null, false, next);
+
+    [Fact]
+    public async Task Listing_filters_by_state_queue_and_name_together_and_pages_by_id()
+    {
+        var ids = await Store.InsertManyAsync(
+        [
+            New("send", queue: "emails"), New("send", queue: "emails", runAt: T0.AddHours(1)), New("resize", queue: "images"),
+            New("send", queue: "emails"), New("send", queue: "sms"),
+        ], default);
+
+        async Task<long[]> ListAsync(TaskQuery query) => [.. (await Store.ListTasksAsync(query, default)).Select(t => t.Id)];
+
+        Assert.Equal(ids, await ListAsync(new TaskQuery()));
+        Assert.Equal([ids[0], ids[1], ids[3]], await ListAsync(new TaskQuery { Queue = "emails" }));
+        Assert.Equal([ids[0], ids[1], ids[3], ids[4]], await ListAsync(new TaskQuery { Name = "send" }));
+        Assert.Equal([ids[0], ids[3]], await ListAsync(new TaskQuery { Queue = "emails", Name = "send", State = TaskState.Pending }));
+        Assert.Equal([ids[3]], await ListAsync(new TaskQuery { Queue = "emails", State = TaskState.Pending, AfterId = ids[0] }));
+        Assert.Equal([ids[0], ids[1]], await ListAsync(new TaskQuery { Queue = "emails", Limit = 2 }));
+        Assert.Empty(await ListAsync(new TaskQuery { Queue = "emails", Name = "resize" }));
+    }
 
     private static NewTask New(string name, int priority = 0, DateTimeOffset? runAt = null, string queue = "default", string payload = "{}", string? key = null) =>
         new(name, queue, priority, 3, payload, T0, runAt ?? T0, key);

@@ -660,18 +660,23 @@ internal sealed class SqliteTaskStore : ITaskStore
 
     public async Task<TaskInfo?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        var page = await QueryTasksAsync($"SELECT {TaskColumns} FROM tq_tasks WHERE id = $a", id, null, cancellationToken).ConfigureAwait(false);
+        var page = await QueryTasksAsync($"SELECT {TaskColumns} FROM tq_tasks WHERE id = $id", [("$id", id)], cancellationToken).ConfigureAwait(false);
         return page.Count == 0 ? null : page[0];
     }
 
-    public Task<IReadOnlyList<TaskInfo>> ListByStateAsync(TaskState state, int limit, long afterId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 10_000);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 10_000);
+        // Only the filters that are set appear in the statement, so "state = ? AND id > ?" walks the (state, id) index.
+        var sql = new System.Text.StringBuilder($"SELECT {TaskColumns} FROM tq_tasks WHERE id > $after");
+        sql.Append(query.State is null ? "" : " AND state = $state");
+        sql.Append(query.Queue is null ? "" : " AND queue = $queue");
+        sql.Append(query.Name is null ? "" : " AND name = $name");
+        sql.Append(" ORDER BY id LIMIT $limit");
         return QueryTasksAsync(
-            $"SELECT {TaskColumns} FROM tq_tasks WHERE state = $a AND id > $b ORDER BY id LIMIT {limit}",
-            (long)state,
-            afterId,
+            sql.ToString(),
+            [("$after", query.AfterId), ("$state", query.State is { } state ? (long)state : null), ("$queue", query.Queue), ("$name", query.Name), ("$limit", (long)query.Limit)],
             cancellationToken);
     }
 
@@ -755,15 +760,17 @@ internal sealed class SqliteTaskStore : ITaskStore
         }
     }
 
-    private Task<IReadOnlyList<TaskInfo>> QueryTasksAsync(string sql, long a, long? b, CancellationToken cancellationToken) =>
+    private Task<IReadOnlyList<TaskInfo>> QueryTasksAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<TaskInfo>>("read tasks", async connection =>
         {
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
-            command.Parameters.AddWithValue("$a", a);
-            if (b is not null)
+            foreach (var (name, value) in parameters)
             {
-                command.Parameters.AddWithValue("$b", b.Value);
+                if (value is not null)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
             }
 
             var tasks = new List<TaskInfo>();
