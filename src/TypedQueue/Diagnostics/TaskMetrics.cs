@@ -75,12 +75,12 @@ internal sealed class TaskMetrics : IDisposable
         }
     }
 
-    /// <summary>The wait before an attempt started: from its due time to <paramref name="startedAt"/>.</summary>
-    public void Started(ClaimedTask task, DateTimeOffset startedAt)
+    /// <summary>The wait before an attempt started: from its due time until now.</summary>
+    public void Started(ClaimedTask task)
     {
         if (_queueWait.Enabled)
         {
-            var wait = startedAt - task.ScheduledAt;
+            var wait = _timeProvider.GetUtcNow() - task.ScheduledAt;
             _queueWait.Record(wait > TimeSpan.Zero ? wait.TotalSeconds : 0, new TagList { { TaskName, task.Name }, { Queue, task.Queue } });
         }
     }

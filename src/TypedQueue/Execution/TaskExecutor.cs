@@ -35,7 +35,7 @@ internal sealed class TaskExecutor(
         // Telemetry: a consumer span when someone listens (null otherwise), the queue wait, and a timestamp for the run time.
         using var activity = TaskTracing.StartProcess(task);
         var started = timeProvider.GetTimestamp();
-        metrics.Started(task, Now());
+        metrics.Started(task);
         var definition = handlers.Find(task.Name);
         if (definition is null)
         {

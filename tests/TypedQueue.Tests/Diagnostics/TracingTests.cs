@@ -147,7 +147,7 @@ public sealed class TracingTests : IDisposable
             var context = TaskTracing.CurrentContext();
             using var process = TaskTracing.StartProcess(task);
             metrics.Enqueued("t", "q", 1);
-            metrics.Started(task, DateTimeOffset.UnixEpoch);
+            metrics.Started(task);
             metrics.Finished(task, completion.Outcome, TimeSpan.FromSeconds(1));
             TaskTracing.Finished(process, completion, null);
             Assert.Null(publish);
