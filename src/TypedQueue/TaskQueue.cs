@@ -36,14 +36,21 @@ internal sealed class TaskQueue : ITaskQueue
     {
         ArgumentNullException.ThrowIfNull(task);
         using var activity = TaskTracing.StartPublish(task.Name, task.Queue, 1);
-        var (traceParent, traceState) = TaskTracing.CurrentContext();
-        var row = ToNewTask(task, task.SerializePayload(payload), options, _timeProvider.GetUtcNow(), traceParent, traceState);
-        await EnsureMigratedAsync().ConfigureAwait(false);
-        var ids = await _store.InsertManyAsync([row], cancellationToken).ConfigureAwait(false);
-        TaskTracing.Published(activity, ids[0]);
-        _metrics.Enqueued(task.Name, task.Queue, 1);
-        AfterInsert();
-        return ids[0];
+        try
+        {
+            var (traceParent, traceState) = TaskTracing.CurrentContext();
+            var row = ToNewTask(task, task.SerializePayload(payload), options, _timeProvider.GetUtcNow(), traceParent, traceState);
+            await EnsureMigratedAsync().ConfigureAwait(false);
+            var ids = await _store.InsertManyAsync([row], cancellationToken).ConfigureAwait(false);
+            TaskTracing.Published(activity, ids[0]);
+            _metrics.Enqueued(task.Name, task.Queue, 1);
+            AfterInsert();
+            return ids[0];
+        }
+        catch (Exception ex) when (TaskTracing.Failed(activity, ex))
+        {
+            throw; // never reached: the filter only marks the span
+        }
     }
 
     public async ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
@@ -58,14 +65,21 @@ internal sealed class TaskQueue : ITaskQueue
 
         // One producer span for the batch; every task carries its context.
         using var activity = TaskTracing.StartPublish(task.Name, task.Queue, list.Count);
-        var (traceParent, traceState) = TaskTracing.CurrentContext();
-        var now = _timeProvider.GetUtcNow();
-        var rows = list.Select(p => ToNewTask(task, task.SerializePayload(p), options, now, traceParent, traceState)).ToList();
-        await EnsureMigratedAsync().ConfigureAwait(false);
-        var ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
-        _metrics.Enqueued(task.Name, task.Queue, ids.Length);
-        AfterInsert();
-        return ids;
+        try
+        {
+            var (traceParent, traceState) = TaskTracing.CurrentContext();
+            var now = _timeProvider.GetUtcNow();
+            var rows = list.Select(p => ToNewTask(task, task.SerializePayload(p), options, now, traceParent, traceState)).ToList();
+            await EnsureMigratedAsync().ConfigureAwait(false);
+            var ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
+            _metrics.Enqueued(task.Name, task.Queue, ids.Length);
+            AfterInsert();
+            return ids;
+        }
+        catch (Exception ex) when (TaskTracing.Failed(activity, ex))
+        {
+            throw; // never reached: the filter only marks the span
+        }
     }
 
     public async ValueTask<TaskInfo?> GetTaskAsync(long id, CancellationToken cancellationToken = default)

@@ -58,6 +58,18 @@ internal static class TaskTracing
         }
     }
 
+    /// <summary>Marks a publish span as failed; always false, so it can sit in an exception filter without catching.</summary>
+    public static bool Failed(Activity? activity, Exception exception)
+    {
+        if (activity is not null)
+        {
+            activity.SetTag(ErrorType, exception.GetType().FullName);
+            activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The trace context to store with an enqueued task: the current activity's (the publish span, or the caller's own
     /// when TypedQueue's source has no listener), in W3C form; none when there is no current activity.

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using TypedQueue.Diagnostics;
+using TypedQueue.Dispatch;
 using TypedQueue.Inspection;
 using TypedQueue.Storage;
 using TypedQueue.Tests.Handlers;
@@ -110,6 +111,23 @@ public sealed class TracingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_enqueue_marks_its_publish_span_as_an_error()
+    {
+        using var spans = new SpanRecorder();
+        await using var host = TestHost.Build(_db.Path, o =>
+        {
+            o.RunWorker = false;
+            o.MaxPayloadBytes = 16;
+        });
+
+        await Assert.ThrowsAsync<TaskPayloadTooLargeException>(() => host.Queue.EnqueueAsync(Tasks.Traced.Definition, new OrderPayload { Label = new string('x', 100) }).AsTask());
+
+        var publish = spans.Stopped.Single(a => a.DisplayName == "publish test.traced");
+        Assert.Equal(ActivityStatusCode.Error, publish.Status);
+        Assert.Equal(typeof(TaskPayloadTooLargeException).FullName, publish.GetTagItem("error.type"));
+    }
+
+    [Fact]
     public async Task Without_a_listener_no_activity_exists_and_no_trace_context_is_stored()
     {
         Assert.False(TaskTracing.Source.HasListeners());
@@ -197,6 +215,8 @@ public sealed class TracingTests : IDisposable
             };
             ActivitySource.AddActivityListener(_listener);
         }
+
+        public IReadOnlyCollection<Activity> Stopped => _stopped;
 
         public Activity Single(string name, long id) => _stopped.Single(a => Matches(a, name, id, null));
 
