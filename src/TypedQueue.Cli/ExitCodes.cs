@@ -23,4 +23,7 @@ public static class ExitCodes
 
     /// <summary>A file the command writes could not be written (say, a backup target that exists).</summary>
     public const int OutputError = 6;
+
+    /// <summary>The dashboard could not listen on the given address (in use, or not available on this machine).</summary>
+    public const int ServerError = 7;
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TypedQueue.Diagnostics;
 using TypedQueue.Dispatch;
 using TypedQueue.Execution;
 using TypedQueue.Inspection;
@@ -15,11 +16,13 @@ internal sealed class TaskQueue : ITaskQueue
     private readonly RunningTasks _running;
     private readonly TimeProvider _timeProvider;
     private readonly TypedQueueOptions _options;
+    private readonly TaskMetrics _metrics;
     private readonly Lock _migrationGate = new();
     private Task? _migration;
 
-    public TaskQueue(ITaskStore store, WakeSignal wake, ChangeFeed changes, RunningTasks running, TimeProvider timeProvider, IOptions<TypedQueueOptions> options)
+    public TaskQueue(ITaskStore store, WakeSignal wake, ChangeFeed changes, RunningTasks running, TimeProvider timeProvider, IOptions<TypedQueueOptions> options, TaskMetrics metrics)
     {
+        _metrics = metrics;
         _running = running;
         _store = store;
         _wake = wake;
@@ -32,28 +35,51 @@ internal sealed class TaskQueue : ITaskQueue
     public async ValueTask<long> EnqueueAsync<TPayload>(TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var row = ToNewTask(task, task.SerializePayload(payload), options, _timeProvider.GetUtcNow());
-        await EnsureMigratedAsync().ConfigureAwait(false);
-        var ids = await _store.InsertManyAsync([row], cancellationToken).ConfigureAwait(false);
-        AfterInsert();
-        return ids[0];
+        using var activity = TaskTracing.StartPublish(task.Name, task.Queue, 1);
+        try
+        {
+            var (traceParent, traceState) = TaskTracing.CurrentContext();
+            var row = ToNewTask(task, task.SerializePayload(payload), options, _timeProvider.GetUtcNow(), traceParent, traceState);
+            await EnsureMigratedAsync().ConfigureAwait(false);
+            var ids = await _store.InsertManyAsync([row], cancellationToken).ConfigureAwait(false);
+            TaskTracing.Published(activity, ids[0]);
+            _metrics.Enqueued(task.Name, task.Queue, 1);
+            AfterInsert();
+            return ids[0];
+        }
+        catch (Exception ex) when (TaskTracing.Failed(activity, ex))
+        {
+            throw; // never reached: the filter only marks the span
+        }
     }
 
     public async ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(payloads);
-        var now = _timeProvider.GetUtcNow();
-        var rows = payloads.Select(p => ToNewTask(task, task.SerializePayload(p), options, now)).ToList();
-        if (rows.Count == 0)
+        var list = payloads as IReadOnlyCollection<TPayload> ?? [.. payloads];
+        if (list.Count == 0)
         {
             return [];
         }
 
-        await EnsureMigratedAsync().ConfigureAwait(false);
-        var ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
-        AfterInsert();
-        return ids;
+        // One producer span for the batch; every task carries its context.
+        using var activity = TaskTracing.StartPublish(task.Name, task.Queue, list.Count);
+        try
+        {
+            var (traceParent, traceState) = TaskTracing.CurrentContext();
+            var now = _timeProvider.GetUtcNow();
+            var rows = list.Select(p => ToNewTask(task, task.SerializePayload(p), options, now, traceParent, traceState)).ToList();
+            await EnsureMigratedAsync().ConfigureAwait(false);
+            var ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
+            _metrics.Enqueued(task.Name, task.Queue, ids.Length);
+            AfterInsert();
+            return ids;
+        }
+        catch (Exception ex) when (TaskTracing.Failed(activity, ex))
+        {
+            throw; // never reached: the filter only marks the span
+        }
     }
 
     public async ValueTask<TaskInfo?> GetTaskAsync(long id, CancellationToken cancellationToken = default)
@@ -156,7 +182,7 @@ internal sealed class TaskQueue : ITaskQueue
     }
 
     // The schema is checked once per process; a failed check (say, a locked file) is tried again on the next call.
-    private Task EnsureMigratedAsync()
+    internal Task EnsureMigratedAsync()
     {
         lock (_migrationGate)
         {
@@ -176,7 +202,7 @@ internal sealed class TaskQueue : ITaskQueue
     private static string PayloadKey(string payload) =>
         "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(payload)));
 
-    private NewTask ToNewTask<TPayload>(TaskDefinition<TPayload> task, string payload, EnqueueOptions? options, DateTimeOffset now)
+    private NewTask ToNewTask<TPayload>(TaskDefinition<TPayload> task, string payload, EnqueueOptions? options, DateTimeOffset now, string? traceParent, string? traceState)
     {
         // UTF-8 is at most 3 bytes per UTF-16 unit, so only payloads near the limit need counting.
         if (payload.Length * 3L > _options.MaxPayloadBytes && System.Text.Encoding.UTF8.GetByteCount(payload) > _options.MaxPayloadBytes)
@@ -199,6 +225,6 @@ internal sealed class TaskQueue : ITaskQueue
             throw new ArgumentOutOfRangeException(nameof(options), window, "A unique window cannot be negative.");
         }
 
-        return new NewTask(task.Name, task.Queue, priority, task.MaxAttempts, payload, now, runAt.ToUniversalTime(), key, window);
+        return new NewTask(task.Name, task.Queue, priority, task.MaxAttempts, payload, now, runAt.ToUniversalTime(), key, window, traceParent, traceState);
     }
 }

@@ -13,6 +13,8 @@ internal static class Repo
 
     public static string SampleDll => Path.Combine(Root, "samples", "TypedQueue.Samples.Worker", "bin", Configuration, "net10.0", "TypedQueue.Samples.Worker.dll");
 
+    public static string TelemetrySampleDll => Path.Combine(Root, "samples", "TypedQueue.Samples.Telemetry", "bin", Configuration, "net10.0", "TypedQueue.Samples.Telemetry.dll");
+
     public static string TestWorkerDll => Path.Combine(Root, "tests", "TypedQueue.TestWorker", "bin", Configuration, "net10.0", "TypedQueue.TestWorker.dll");
 
     public static string NewTempFolder(string prefix)

@@ -19,6 +19,7 @@ internal sealed class TaskExecutor(
     RunningTasks running,
     TimeProvider timeProvider,
     IOptions<TypedQueueOptions> options,
+    TaskMetrics metrics,
     ILogger<TaskExecutor> logger)
 {
     /// <summary>Error type recorded when no handler in this process has the task's name.</summary>
@@ -31,12 +32,16 @@ internal sealed class TaskExecutor(
 
     public async Task<TaskCompletion> ExecuteAsync(ClaimedTask task, string workerId, CancellationToken stopping)
     {
+        // Telemetry: a consumer span when someone listens (null otherwise), the queue wait, and a timestamp for the run time.
+        using var activity = TaskTracing.StartProcess(task);
+        var started = timeProvider.GetTimestamp();
+        metrics.Started(task);
         var definition = handlers.Find(task.Name);
         if (definition is null)
         {
             var reason = $"No handler for task name '{task.Name}' is registered in this application. Was the handler renamed without [QueueTask(Name = \"{task.Name}\")]?";
             Log.TaskDead(logger, null, task.Id, task.Name, task.Attempt, reason);
-            return new TaskCompletion(task.Id, workerId, TaskOutcome.Dead, Now(), Error: new TaskError(UnknownTaskError, reason, null));
+            return Finish(task, activity, started, null, new TaskCompletion(task.Id, workerId, TaskOutcome.Dead, Now(), Error: new TaskError(UnknownTaskError, reason, null)));
         }
 
         var context = new TaskContext(task.Id, task.Name, task.Queue, task.Attempt, task.MaxAttempts, task.EnqueuedAt, task.ScheduledAt, task.IdempotencyKey);
@@ -53,36 +58,44 @@ internal sealed class TaskExecutor(
             }
 
             Log.TaskSucceeded(logger, task.Id, task.Name, task.Attempt);
-            return new TaskCompletion(task.Id, workerId, TaskOutcome.Succeeded, Now(), Result: result);
+            return Finish(task, activity, started, null, new TaskCompletion(task.Id, workerId, TaskOutcome.Succeeded, Now(), Result: result));
         }
         catch (OperationCanceledException ex) when (attempt.Token.IsCancellationRequested)
         {
-            return attempt.Reason switch
+            return Finish(task, activity, started, ex, attempt.Reason switch
             {
                 RunningTask.StopReason.CancelRequested => Cancelled(task, workerId),
                 RunningTask.StopReason.TimedOut => Failed(task, workerId, new TaskError(TimeoutError, $"The attempt ran longer than its timeout ({timeout}).", ex.StackTrace), ex),
                 // The host is stopping: the attempt was not the handler's fault, so give the task back unspent.
                 _ => new TaskCompletion(task.Id, workerId, TaskOutcome.Released, Now()),
-            };
+            });
         }
         catch (TaskPayloadException ex)
         {
             Log.TaskDead(logger, ex, task.Id, task.Name, task.Attempt, ex.Message);
-            return new TaskCompletion(task.Id, workerId, TaskOutcome.Dead, Now(), Error: ToError(ex));
+            return Finish(task, activity, started, ex, new TaskCompletion(task.Id, workerId, TaskOutcome.Dead, Now(), Error: ToError(ex)));
         }
         catch (NonRetryableTaskException ex)
         {
             Log.TaskDead(logger, ex, task.Id, task.Name, task.Attempt, "the handler said retrying cannot help");
-            return new TaskCompletion(task.Id, workerId, TaskOutcome.Dead, Now(), Error: ToError(ex));
+            return Finish(task, activity, started, ex, new TaskCompletion(task.Id, workerId, TaskOutcome.Dead, Now(), Error: ToError(ex)));
         }
         catch (Exception ex)
         {
-            return Failed(task, workerId, ToError(ex), ex);
+            return Finish(task, activity, started, ex, Failed(task, workerId, ToError(ex), ex));
         }
         finally
         {
             running.Remove(attempt);
         }
+    }
+
+    /// <summary>Every outcome passes here: it is counted, timed and written on the attempt's span.</summary>
+    private TaskCompletion Finish(ClaimedTask task, System.Diagnostics.Activity? activity, long started, Exception? exception, TaskCompletion completion)
+    {
+        metrics.Finished(task, completion.Outcome, timeProvider.GetElapsedTime(started));
+        TaskTracing.Finished(activity, completion, exception);
+        return completion;
     }
 
     private TaskCompletion Failed(ClaimedTask task, string workerId, TaskError error, Exception ex)

@@ -26,6 +26,7 @@ internal sealed class TaskWorker : BackgroundService
     private readonly ILogger<TaskWorker> _logger;
     private readonly RecurringScheduler _scheduler;
     private readonly string _dataSource;
+    private readonly WorkerStatus _status;
     private int _running;
     private TaskCompletionSource? _allIdle;
 
@@ -39,8 +40,10 @@ internal sealed class TaskWorker : BackgroundService
         IOptions<TypedQueueOptions> options,
         ITaskQueue queue,
         RecurringScheduler scheduler,
+        WorkerStatus status,
         ILogger<TaskWorker> logger)
     {
+        _status = status;
         _store = store;
         _executor = executor;
         _changes = changes;
@@ -68,7 +71,10 @@ internal sealed class TaskWorker : BackgroundService
             return;
         }
 
+        // The worker loop belongs to no caller's trace: each attempt's span takes its parent from the task's stored context.
+        System.Diagnostics.Activity.Current = null;
         await _store.MigrateAsync(stoppingToken).ConfigureAwait(false);
+        _status.Started(WorkerId, _timeProvider.GetUtcNow());
         Log.WorkerStarted(_logger, WorkerId, _dataSource, _options.Concurrency);
         var storeRetryDelay = TimeSpan.FromMilliseconds(100);
         using var handlersStopping = new CancellationTokenSource();
@@ -87,6 +93,7 @@ internal sealed class TaskWorker : BackgroundService
             var backlog = false;
             while (!stoppingToken.IsCancellationRequested)
             {
+                _status.LoopRan(_timeProvider.GetUtcNow());
                 var running = Volatile.Read(ref _running);
                 var free = _options.Concurrency - running;
                 var claimNow = mustClaim && free > 0 && (free >= batchThreshold || running == 0);
@@ -172,6 +179,7 @@ internal sealed class TaskWorker : BackgroundService
             await FlushCompletionsAsync().ConfigureAwait(false);
             await keeperStopping.CancelAsync().ConfigureAwait(false);
             await keeper.ConfigureAwait(false);
+            _status.Stopped(_timeProvider.GetUtcNow());
             Log.WorkerStopped(_logger, WorkerId);
         }
     }
@@ -195,6 +203,8 @@ internal sealed class TaskWorker : BackgroundService
                     {
                         _runningTasks.RequestCancel(id);
                     }
+
+                    _status.HeartbeatSucceeded(now);
 
                     var rescued = await _store.RescueExpiredAsync(now, CancellationToken.None).ConfigureAwait(false);
                     if (rescued > 0)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TypedQueue;
+using TypedQueue.Diagnostics;
 using TypedQueue.Dispatch;
 using TypedQueue.Execution;
 using TypedQueue.Hosting;
@@ -52,6 +53,15 @@ public static class TypedQueueServiceCollectionExtensions
         services.TryAddSingleton(sp => RetryPolicy.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value));
         services.TryAddSingleton(_ => new TaskHandlerTable(TaskRegistry.All));
         services.TryAddSingleton<ITaskStore>(sp => new SqliteTaskStore(SqliteStoreSettings.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value)));
+        // Instruments come from the host's IMeterFactory, so listeners can tell two hosts in one process apart.
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new TaskMetrics(
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<ITaskStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            // Enqueue-only containers (the CLI's) may have no logging at all.
+            sp.GetService<ILogger<TaskMetrics>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<TaskMetrics>.Instance));
+        services.TryAddSingleton<WorkerStatus>();
         services.TryAddSingleton<ITaskQueue, TaskQueue>();
         services.TryAddSingleton<TaskExecutor>();
         services.TryAddSingleton<RecurringScheduler>();
@@ -70,6 +80,7 @@ public static class TypedQueueServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TypedQueueOptions>>(),
             sp.GetRequiredService<ITaskQueue>(),
             sp.GetRequiredService<RecurringScheduler>(),
+            sp.GetRequiredService<WorkerStatus>(),
             sp.GetRequiredService<ILogger<TaskWorker>>()));
         return services;
     }

@@ -91,12 +91,23 @@ internal interface ITaskStore : IAsyncDisposable
 
     /// <summary>Makes a dead or cancelled task pending again with a fresh set of attempts; false when it is not dead or cancelled.</summary>
     Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What a health check needs in one read: whether the store accepts writes, the tasks ready to run at
+    /// <paramref name="now"/> (pending, or scheduled and due) and the oldest one's due time, and the running tasks whose
+    /// lease expired before <paramref name="leaseExpiredBefore"/> (nobody rescued them).
+    /// </summary>
+    Task<StoreHealth> GetHealthAsync(DateTimeOffset now, DateTimeOffset leaseExpiredBefore, CancellationToken cancellationToken);
 }
+
+/// <summary>A health snapshot of a store (see <see cref="ITaskStore.GetHealthAsync"/>).</summary>
+internal readonly record struct StoreHealth(bool IsWritable, long ReadyTasks, DateTimeOffset? OldestReadySince, long ExpiredLeases, DateTimeOffset? OldestExpiredLease);
 
 /// <summary>
 /// A task to insert. It starts <see cref="TaskState.Scheduled"/> when <see cref="RunAt"/> is after <see cref="EnqueuedAt"/>.
 /// With an <see cref="IdempotencyKey"/>, no second task of the same name and key is created while the first is
 /// unfinished or within <see cref="UniqueWindow"/> after it finished: the insert returns the first task's id.
+/// <see cref="TraceParent"/> and <see cref="TraceState"/> carry the enqueuer's W3C trace context to the worker.
 /// </summary>
 internal sealed record NewTask(
     string Name,
@@ -107,7 +118,9 @@ internal sealed record NewTask(
     DateTimeOffset EnqueuedAt,
     DateTimeOffset RunAt,
     string? IdempotencyKey,
-    TimeSpan UniqueWindow = default);
+    TimeSpan UniqueWindow = default,
+    string? TraceParent = null,
+    string? TraceState = null);
 
 /// <summary>A claim: which worker, how many free slots, and until when the lease holds.</summary>
 internal readonly record struct ClaimRequest(string WorkerId, int Max, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
@@ -115,7 +128,10 @@ internal readonly record struct ClaimRequest(string WorkerId, int Max, DateTimeO
 /// <summary>The tasks a claim took, and when the next scheduled task falls due (null when none is scheduled).</summary>
 internal readonly record struct ClaimResult(IReadOnlyList<ClaimedTask> Tasks, DateTimeOffset? NextScheduledAt);
 
-/// <summary>A task handed to a worker. <see cref="Attempt"/> already counts this attempt.</summary>
+/// <summary>
+/// A task handed to a worker. <see cref="Attempt"/> already counts this attempt. <see cref="TraceParent"/> and
+/// <see cref="TraceState"/> are the enqueuer's trace context, as stored.
+/// </summary>
 internal sealed record ClaimedTask(
     long Id,
     string Name,
@@ -126,7 +142,9 @@ internal sealed record ClaimedTask(
     int MaxAttempts,
     DateTimeOffset EnqueuedAt,
     DateTimeOffset ScheduledAt,
-    string? IdempotencyKey);
+    string? IdempotencyKey,
+    string? TraceParent = null,
+    string? TraceState = null);
 
 /// <summary>What became of an attempt.</summary>
 internal enum TaskOutcome

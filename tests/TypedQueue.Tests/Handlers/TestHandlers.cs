@@ -20,6 +20,9 @@ public sealed class Recorder
     /// <summary>What the declared recurring handler received: its payload and the task's scheduled time.</summary>
     public ConcurrentQueue<(ScheduledOccurrence Occurrence, DateTimeOffset ScheduledAt)> Occurrences { get; } = new();
 
+    /// <summary>The activity current inside each <see cref="TestHandlers.Traced"/> attempt (null when none), by task id.</summary>
+    public ConcurrentDictionary<long, System.Diagnostics.Activity?> Activities { get; } = new();
+
     public async Task<long> NextStartedAsync() =>
         await Started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
 }
@@ -77,6 +80,10 @@ public sealed class TestHandlers(Recorder recorder)
     /// <summary>Declared recurring: noon on 29 February in Paris, a time no other test's clock reaches.</summary>
     [QueueTask(Name = "test.leap-day", Cron = "0 12 29 2 *", CronTimeZone = "Europe/Paris")]
     public void LeapDay(ScheduledOccurrence occurrence, TaskContext context) => recorder.Occurrences.Enqueue((occurrence, context.ScheduledAt));
+
+    /// <summary>Records the activity it runs under.</summary>
+    [QueueTask(Name = "test.traced", Queue = "traced")]
+    public void Traced(OrderPayload payload, TaskContext context) => recorder.Activities[context.Id] = System.Diagnostics.Activity.Current;
 
     [QueueTask(Queue = "math")]
     public static SumResult Sum(int[] numbers) => new(numbers.Sum(), "sum");

@@ -389,6 +389,48 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(firing.TaskIds[0], Assert.Single(again.TaskIds));
     }
 
+    [Fact]
+    public async Task The_trace_context_of_an_enqueue_comes_back_with_the_claim()
+    {
+        const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        await Store.InsertManyAsync(
+        [
+            New("traced") with { TraceParent = traceParent, TraceState = "vendor=a" },
+            New("untraced"),
+        ], default);
+
+        var claimed = (await ClaimTasksAsync(Claim("w", 10))).ToDictionary(t => t.Name);
+
+        Assert.Equal((traceParent, "vendor=a"), (claimed["traced"].TraceParent, claimed["traced"].TraceState));
+        Assert.Equal(((string?)null, (string?)null), (claimed["untraced"].TraceParent, claimed["untraced"].TraceState));
+    }
+
+    [Fact]
+    public async Task Health_reports_ready_tasks_the_oldest_due_time_and_expired_leases_nobody_rescued()
+    {
+        var empty = await Store.GetHealthAsync(T0, T0, default);
+        Assert.Equal(new StoreHealth(true, 0, null, 0, null), empty);
+
+        await Store.InsertManyAsync(
+        [
+            New("orphaned", runAt: T0.AddMinutes(-10)),
+            New("pending-a"),
+            New("due-later", runAt: T0.AddMinutes(1)),
+            New("pending-b"),
+        ], default);
+        var leased = await Store.ClaimAvailableAsync(new ClaimRequest("ghost", 1, T0, T0.AddMinutes(1)), [], default);
+        Assert.Equal("orphaned", Assert.Single(leased.Tasks).Name);
+
+        var now = T0.AddMinutes(3);
+        var health = await Store.GetHealthAsync(now, now.AddMinutes(-1), default);
+
+        // pending-a and pending-b wait since T0; due-later is scheduled and due by now; orphaned runs under an expired lease.
+        Assert.Equal(3, health.ReadyTasks);
+        Assert.Equal(T0, health.OldestReadySince);
+        Assert.Equal((1, T0.AddMinutes(1)), (health.ExpiredLeases, health.OldestExpiredLease!.Value));
+        Assert.Equal(0, (await Store.GetHealthAsync(now, T0.AddMinutes(1), default)).ExpiredLeases);
+    }
+
     private async Task<IReadOnlyList<ClaimedTask>> ClaimTasksAsync(ClaimRequest request) =>
         (await Store.ClaimAvailableAsync(request, [], default)).Tasks;
 

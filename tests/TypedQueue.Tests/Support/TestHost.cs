@@ -49,6 +49,7 @@ public sealed class TestHost : IAsyncDisposable
             o.ShutdownTimeout = TimeSpan.FromSeconds(5);
             configure?.Invoke(o);
         });
+        builder.Services.AddHealthChecks().AddTypedQueue();
         return new TestHost(builder.Build(), recorder, logs);
     }
 

@@ -87,6 +87,14 @@ internal static class SqliteSchema
         ) STRICT;
         CREATE INDEX tq_recurring_next ON tq_recurring (next_run_at);
         """,
+
+        // 5: the trace context of the enqueue (W3C traceparent and tracestate), so the span that runs the task joins the
+        // trace that enqueued it. Null when nobody traced the enqueue. (Written as migration 6 in the telemetry branch's
+        // brief; migrations must be contiguous, so it takes the next free number at merge.)
+        """
+        ALTER TABLE tq_tasks ADD COLUMN trace_parent TEXT;
+        ALTER TABLE tq_tasks ADD COLUMN trace_state TEXT;
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>

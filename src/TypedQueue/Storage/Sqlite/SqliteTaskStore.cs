@@ -18,7 +18,7 @@ internal sealed class SqliteTaskStore : ITaskStore
         UPDATE tq_tasks
         SET state = 2, attempts = attempts + 1, worker_id = $worker, lease_expires_at = $lease, started_at = $now
         WHERE id IN (SELECT id FROM tq_tasks INDEXED BY tq_tasks_pending WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT $max)
-        RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key
+        RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
         """;
 
     /// <summary>Error type recorded on a task whose worker stopped renewing its lease.</summary>
@@ -175,10 +175,10 @@ internal sealed class SqliteTaskStore : ITaskStore
         }
 
         var insert = _insert ??= Prepare(connection, """
-            INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms)
-            VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key, $unique_window_ms)
+            INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms, trace_parent, trace_state)
+            VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key, $unique_window_ms, $trace_parent, $trace_state)
             RETURNING id
-            """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms");
+            """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms", "$trace_parent", "$trace_state");
         insert.Transaction = transaction;
         var p = insert.Parameters;
         p[0].Value = task.Name;
@@ -191,6 +191,8 @@ internal sealed class SqliteTaskStore : ITaskStore
         p[7].Value = task.RunAt.ToUnixTimeMilliseconds();
         p[8].Value = (object?)task.IdempotencyKey ?? DBNull.Value;
         p[9].Value = task.IdempotencyKey is null ? DBNull.Value : (long)task.UniqueWindow.TotalMilliseconds;
+        p[10].Value = (object?)task.TraceParent ?? DBNull.Value;
+        p[11].Value = (object?)task.TraceState ?? DBNull.Value;
         var id = (long)(await insert.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!;
         if (task.IdempotencyKey is not null)
         {
@@ -271,7 +273,9 @@ internal sealed class SqliteTaskStore : ITaskStore
                         MaxAttempts: reader.GetInt32(6),
                         EnqueuedAt: FromMs(reader.GetInt64(7)),
                         ScheduledAt: FromMs(reader.GetInt64(8)),
-                        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9)));
+                        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
+                        TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
+                        TraceState: reader.IsDBNull(11) ? null : reader.GetString(11)));
                 }
             }
 
@@ -698,6 +702,36 @@ internal sealed class SqliteTaskStore : ITaskStore
             }
 
             return counts;
+        }, cancellationToken);
+
+    public Task<StoreHealth> GetHealthAsync(DateTimeOffset now, DateTimeOffset leaseExpiredBefore, CancellationToken cancellationToken) =>
+        ReadAsync("check the database's health", async connection =>
+        {
+            // A file opened read-only (by its mode, or by permissions) reads fine: only the handle tells that no write will work.
+            var writable = SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 0;
+            await using var command = connection.CreateCommand();
+            // Each sub-query walks one partial index: pending, scheduled by due time, running by lease expiry.
+            command.CommandText = """
+                SELECT (SELECT count(*) FROM tq_tasks WHERE state = 1),
+                       (SELECT min(run_at) FROM tq_tasks WHERE state = 1),
+                       (SELECT count(*) FROM tq_tasks WHERE state = 0 AND run_at <= $now),
+                       (SELECT min(run_at) FROM tq_tasks WHERE state = 0 AND run_at <= $now),
+                       (SELECT count(*) FROM tq_tasks WHERE state = 2 AND lease_expires_at < $expired),
+                       (SELECT min(lease_expires_at) FROM tq_tasks WHERE state = 2 AND lease_expires_at < $expired)
+                """;
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$expired", leaseExpiredBefore.ToUnixTimeMilliseconds());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset? pendingSince = reader.IsDBNull(1) ? null : FromMs(reader.GetInt64(1));
+            DateTimeOffset? dueSince = reader.IsDBNull(3) ? null : FromMs(reader.GetInt64(3));
+            var oldest = pendingSince is { } p && (dueSince is null || p <= dueSince) ? pendingSince : dueSince;
+            return new StoreHealth(
+                IsWritable: writable,
+                ReadyTasks: reader.GetInt64(0) + reader.GetInt64(2),
+                OldestReadySince: oldest,
+                ExpiredLeases: reader.GetInt64(4),
+                OldestExpiredLease: reader.IsDBNull(5) ? null : FromMs(reader.GetInt64(5)));
         }, cancellationToken);
 
     /// <summary>
