@@ -34,6 +34,23 @@ public sealed partial class QueueTaskGenerator
             yield return ("TypedQueueJson.g.cs", EmitJson(spec));
         }
 
+        /// <summary>The hint name of the PostgreSQL store registration.</summary>
+        public const string PostgreSqlRegistrationHintName = "TypedQueue.PostgreSqlStore.g.cs";
+
+        /// <summary>A module initializer registering the PostgreSQL store, for assemblies that reference TypedQueue.PostgreSql.</summary>
+        public static string EmitPostgreSqlRegistration() => Header + """
+            namespace TypedQueue.Generated
+            {
+                /// <summary>Makes the PostgreSQL store selectable by configuration (TypedQueue:Store=PostgreSql) when this assembly loads.</summary>
+                internal static class TypedQueuePostgreSqlStoreRegistration
+                {
+                    [global::System.Runtime.CompilerServices.ModuleInitializer]
+                    internal static void Register() => global::TypedQueue.PostgreSql.PostgreSqlStore.Register();
+                }
+            }
+
+            """;
+
         private static SourceWriter StartFile(string ns)
         {
             var writer = new SourceWriter();

@@ -43,6 +43,9 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
     /// <summary>Where this store writes, for log lines and messages.</summary>
     public string Description => $"PostgreSQL {_settings.Describe()}";
 
+    /// <inheritdoc />
+    public override string ToString() => Description;
+
     public Task MigrateAsync(CancellationToken cancellationToken) =>
         WriteAsync("prepare the database", async (connection, transaction) =>
         {
