@@ -109,6 +109,10 @@ public sealed partial class QueueTaskGenerator
                     writer.Line($"public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync({payload} payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
                     writer.Line("    => global::TypedQueue.AmbientTaskQueue.Current.EnqueueAsync(Definition, payload, options, cancellationToken);");
                     writer.Line();
+                    writer.Line("/// <summary>Stores one task inside the application's open transaction (the outbox): it exists only if that transaction commits.</summary>");
+                    writer.Line($"public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync(global::System.Data.Common.DbTransaction transaction, {payload} payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+                    writer.Line("    => global::TypedQueue.AmbientTaskQueue.Current.EnqueueAsync(transaction, Definition, payload, options, cancellationToken);");
+                    writer.Line();
                     writer.Line("/// <summary>Stores many tasks in one transaction and returns their ids in payload order.</summary>");
                     writer.Line($"public static global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> EnqueueManyAsync(global::System.Collections.Generic.IEnumerable<{payload}> payloads, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
                     writer.Line("    => global::TypedQueue.AmbientTaskQueue.Current.EnqueueManyAsync(Definition, payloads, options, cancellationToken);");

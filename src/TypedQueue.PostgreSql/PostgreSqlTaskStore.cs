@@ -27,6 +27,7 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgreSqlChangeListener _listener;
     private readonly Sql _sql;
+    private volatile bool _migrated;
 
     public PostgreSqlTaskStore(PostgreSqlStoreSettings settings, Action? onExternalWrite = null, TimeProvider? timeProvider = null)
     {
@@ -46,8 +47,9 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
     /// <inheritdoc />
     public override string ToString() => Description;
 
-    public Task MigrateAsync(CancellationToken cancellationToken) =>
-        WriteAsync("prepare the database", async (connection, transaction) =>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await WriteAsync("prepare the database", async (connection, transaction) =>
         {
             // One migrator at a time per schema, however many processes start together.
             await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext($1))", cancellationToken, $"typedqueue:{_settings.Schema}").ConfigureAwait(false);
@@ -70,7 +72,9 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
             }
 
             return 0;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        _migrated = true;
+    }
 
     public Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken) =>
         tasks.Count == 0
@@ -88,6 +92,13 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         if (tasks.Count == 0)
         {
             return [];
+        }
+
+        // The schema is created on a connection of ours (PostgreSQL's DDL does not wait for the caller's transaction),
+        // once per store.
+        if (!_migrated)
+        {
+            await MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try

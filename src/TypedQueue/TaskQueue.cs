@@ -56,6 +56,30 @@ internal sealed class TaskQueue : ITaskQueue
         return ids;
     }
 
+    public async ValueTask<long> EnqueueAsync<TPayload>(System.Data.Common.DbTransaction transaction, TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var ids = await EnqueueManyAsync(transaction, task, [payload], options, cancellationToken).ConfigureAwait(false);
+        return ids[0];
+    }
+
+    public async ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(System.Data.Common.DbTransaction transaction, TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(payloads);
+        var now = _timeProvider.GetUtcNow();
+        var rows = payloads.Select(p => ToNewTask(task, task.SerializePayload(p), options, now)).ToList();
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        // The store checks the schema itself, inside the caller's transaction or beside it: a migration of ours could
+        // otherwise wait for the very transaction the caller holds open. No wake-up here: the rows are invisible until the caller commits. PostgreSQL's NOTIFY fires on commit; SQLite's
+        // workers notice the commit at their next poll.
+        return await _store.InsertManyAsync(rows, transaction, cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask<TaskInfo?> GetTaskAsync(long id, CancellationToken cancellationToken = default)
     {
         await EnsureMigratedAsync().ConfigureAwait(false);
