@@ -218,38 +218,58 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         return id;
     }
 
+    /// <summary>
+    /// One round trip: outcomes, promotion, the claim and the next due time go out as one batch, which PostgreSQL runs as
+    /// one implicit transaction (all or nothing) without a BEGIN/COMMIT exchange.
+    /// </summary>
     public async Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
         // Only workers claim: they are the ones to wake when another process enqueues.
         _ = _listener.StartAsync();
-        return await WriteAsync("claim tasks", async (connection, transaction) =>
+        return await RetryAsync("claim tasks", async connection =>
         {
-            if (completions.Count > 0)
+            var now = request.Now.UtcDateTime;
+            await using var batch = new NpgsqlBatch(connection);
+            foreach (var command in CompletionCommands(completions))
             {
-                await CompleteCoreAsync(connection, transaction, completions, cancellationToken).ConfigureAwait(false);
+                batch.BatchCommands.Add(command);
             }
 
-            var now = request.Now.UtcDateTime;
-            await ExecuteAsync(connection, transaction, _sql.Promote, cancellationToken, now).ConfigureAwait(false);
-
-            var claimed = new List<ClaimedTask>(Math.Max(request.Max, 0));
+            batch.BatchCommands.Add(BatchCommand(_sql.Promote, now));
             if (request.Max > 0)
             {
-                await using var claim = Command(connection, transaction, _sql.Claim, request.WorkerId, request.LeaseExpiresAt.UtcDateTime, now, request.Max);
-                await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                batch.BatchCommands.Add(BatchCommand(_sql.Claim, request.WorkerId, request.LeaseExpiresAt.UtcDateTime, now, request.Max));
+            }
+
+            batch.BatchCommands.Add(BatchCommand(_sql.NextDue));
+            var claimed = new List<ClaimedTask>(Math.Max(request.Max, 0));
+            DateTimeOffset? next;
+            // Statements without rows (the updates) yield no result set: the first one is the claim's, if any.
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (request.Max > 0)
                 {
-                    claimed.Add(new ClaimedTask(
-                        Id: reader.GetInt64(0),
-                        Name: reader.GetString(1),
-                        Queue: reader.GetString(2),
-                        Priority: reader.GetInt32(3),
-                        Payload: reader.GetString(4),
-                        Attempt: reader.GetInt32(5),
-                        MaxAttempts: reader.GetInt32(6),
-                        EnqueuedAt: Time(reader, 7),
-                        ScheduledAt: Time(reader, 8),
-                        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9)));
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        claimed.Add(new ClaimedTask(
+                            Id: reader.GetInt64(0),
+                            Name: reader.GetString(1),
+                            Queue: reader.GetString(2),
+                            Priority: reader.GetInt32(3),
+                            Payload: reader.GetString(4),
+                            Attempt: reader.GetInt32(5),
+                            MaxAttempts: reader.GetInt32(6),
+                            EnqueuedAt: Time(reader, 7),
+                            ScheduledAt: Time(reader, 8),
+                            IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9)));
+                    }
+
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                next = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0) ? Time(reader, 0) : null;
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                {
                 }
             }
 
@@ -257,9 +277,7 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
             claimed.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
                 : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
                 : a.Id.CompareTo(b.Id));
-
-            var next = await ScalarAsync(connection, transaction, _sql.NextDue, cancellationToken).ConfigureAwait(false);
-            return new ClaimResult(claimed, next is DateTime due ? Utc(due) : null);
+            return new ClaimResult(claimed, next);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -273,21 +291,33 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
     /// <summary>Two statements at most, whatever the batch size: plain successes, then every other outcome, each row written only while its worker holds the task.</summary>
     private async Task<int> CompleteCoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
-        var written = 0;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in CompletionCommands(completions))
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        return batch.BatchCommands.Count == 0 ? 0 : await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The statements writing <paramref name="completions"/>, ordered by id so concurrent writers lock rows in one order.</summary>
+    private List<NpgsqlBatchCommand> CompletionCommands(IReadOnlyList<TaskCompletion> completions)
+    {
+        var commands = new List<NpgsqlBatchCommand>(2);
         var plain = completions.Where(static c => c.Outcome == TaskOutcome.Succeeded && c.Result is null).OrderBy(static c => c.Id).ToList();
         if (plain.Count > 0)
         {
-            await using var succeed = new NpgsqlCommand(_sql.SucceedMany, connection, transaction);
+            var succeed = new NpgsqlBatchCommand(_sql.SucceedMany);
             succeed.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. plain.Select(static c => c.Id)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
             succeed.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. plain.Select(static c => c.At.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
             succeed.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. plain.Select(static c => c.WorkerId)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            written += await succeed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            commands.Add(succeed);
         }
 
         var other = completions.Where(static c => !(c.Outcome == TaskOutcome.Succeeded && c.Result is null)).OrderBy(static c => c.Id).ToList();
         if (other.Count == 0)
         {
-            return written;
+            return commands;
         }
 
         var ids = new long[other.Count];
@@ -325,7 +355,7 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
             errorStacks[i] = completion.Error?.StackTrace;
         }
 
-        await using var complete = new NpgsqlCommand(_sql.CompleteMany, connection, transaction);
+        var complete = new NpgsqlBatchCommand(_sql.CompleteMany);
         var p = complete.Parameters;
         p.Add(new NpgsqlParameter<long[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = workers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
@@ -337,7 +367,8 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         p.Add(new NpgsqlParameter<string?[]> { TypedValue = errorTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         p.Add(new NpgsqlParameter<string?[]> { TypedValue = errorMessages, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         p.Add(new NpgsqlParameter<string?[]> { TypedValue = errorStacks, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        return written + await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        commands.Add(complete);
+        return commands;
     }
 
     public Task<IReadOnlyList<long>> ExtendLeasesAsync(string workerId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
@@ -571,17 +602,24 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         }, cancellationToken);
 
     /// <summary>Runs <paramref name="body"/> in one transaction on a pooled connection; runs it again after a deadlock or serialization failure.</summary>
-    private async Task<T> WriteAsync<T>(string action, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> body, CancellationToken cancellationToken)
+    private Task<T> WriteAsync<T>(string action, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> body, CancellationToken cancellationToken) =>
+        RetryAsync(action, async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var result = await body(connection, transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            return result;
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="body"/> on a pooled connection; again after a deadlock or serialization failure (which rolled everything back).</summary>
+    private async Task<T> RetryAsync<T>(string action, Func<NpgsqlConnection, Task<T>> body, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                var result = await body(connection, transaction).ConfigureAwait(false);
-                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                return result;
+                return await body(connection).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxRetries)
             {
@@ -618,6 +656,17 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
             _ => ex.InnerException?.Message ?? ex.Message,
         };
         return new TaskStoreException($"TypedQueue could not {action} in {Description}: {reason}.", ex);
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(Parameter(value));
+        }
+
+        return command;
     }
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params object?[] parameters)
