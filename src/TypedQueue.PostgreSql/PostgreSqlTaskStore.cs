@@ -113,19 +113,39 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
 
     /// <summary>
     /// Inserts in input order: each run of tasks without a key is one multi-row INSERT over unnest'ed arrays; a task with a
-    /// key first takes its key in tq_unique (or gets the holder's id). Ids are increasing in input order. The NOTIFY is
+    /// key is inserted only if its key was free (else it gets the holder's id). Ids are increasing in input order. The NOTIFY is
     /// delivered when the transaction commits, never before.
     /// </summary>
     private async Task<long[]> InsertCoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken)
     {
+        // Keys first, all of them, in one (ordinal) order: two enqueuers sharing keys then never wait for each other in
+        // opposite orders, so key contention cannot deadlock. Null: the key is ours and its task not inserted yet.
+        Dictionary<(string Name, string Key), long?>? holders = null;
+        foreach (var task in tasks.Where(static t => t.IdempotencyKey is not null)
+            .OrderBy(static t => t.Name, StringComparer.Ordinal).ThenBy(static t => t.IdempotencyKey, StringComparer.Ordinal))
+        {
+            holders ??= [];
+            if (!holders.ContainsKey((task.Name, task.IdempotencyKey!)))
+            {
+                holders[(task.Name, task.IdempotencyKey!)] = await TakeKeyAsync(connection, transaction, task, task.IdempotencyKey!, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var ids = new long[tasks.Count];
         var start = 0;
         while (start < tasks.Count)
         {
             if (tasks[start].IdempotencyKey is { } key)
             {
-                ids[start] = await InsertKeyedAsync(connection, transaction, tasks[start], key, cancellationToken).ConfigureAwait(false);
-                start++;
+                var task = tasks[start];
+                if (holders![(task.Name, key)] is not { } holder)
+                {
+                    holder = (await InsertRowsAsync(connection, transaction, tasks, start, 1, cancellationToken).ConfigureAwait(false))[0];
+                    await ExecuteAsync(connection, transaction, _sql.SetKeyHolder, cancellationToken, holder, task.Name, key).ConfigureAwait(false);
+                    holders[(task.Name, key)] = holder; // a second task with the same key in this batch gets this one's id
+                }
+
+                ids[start++] = holder;
                 continue;
             }
 
@@ -201,21 +221,16 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
     }
 
     /// <summary>
-    /// Takes the task's key, or returns the id of the task that holds it. The primary key of tq_unique decides: an expired
-    /// holder is removed first, then the insert either takes the key or meets a live holder (waiting for a concurrent
-    /// enqueuer of the same key to commit or roll back first, so exactly one task is created).
+    /// Takes the task's key (null), or returns the id of the task that holds it. The primary key of tq_unique decides: an
+    /// expired holder is removed first, then the insert either takes the key or meets a live holder (waiting for a
+    /// concurrent enqueuer of the same key to commit or roll back first, so exactly one task is created).
     /// </summary>
-    private async Task<long> InsertKeyedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewTask task, string key, CancellationToken cancellationToken)
+    private async Task<long?> TakeKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewTask task, string key, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, _sql.DeleteExpiredKey, cancellationToken, task.Name, key, task.EnqueuedAt.UtcDateTime).ConfigureAwait(false);
-        if (await ScalarAsync(connection, transaction, _sql.TakeKey, cancellationToken, task.Name, key).ConfigureAwait(false) is null)
-        {
-            return (long)(await ScalarAsync(connection, transaction, _sql.KeyHolder, cancellationToken, task.Name, key).ConfigureAwait(false))!;
-        }
-
-        var id = (await InsertRowsAsync(connection, transaction, [task], 0, 1, cancellationToken).ConfigureAwait(false))[0];
-        await ExecuteAsync(connection, transaction, _sql.SetKeyHolder, cancellationToken, id, task.Name, key).ConfigureAwait(false);
-        return id;
+        return await ScalarAsync(connection, transaction, _sql.TakeKey, cancellationToken, task.Name, key).ConfigureAwait(false) is null
+            ? (long)(await ScalarAsync(connection, transaction, _sql.KeyHolder, cancellationToken, task.Name, key).ConfigureAwait(false))!
+            : null;
     }
 
     /// <summary>

@@ -70,6 +70,24 @@ public sealed class PostgreSqlTaskStoreTests : TaskStoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task Sixty_four_enqueuers_of_one_key_on_two_stores_create_one_task_and_crossed_key_orders_do_not_deadlock()
+    {
+        await using var other = CreateStore();
+        var now = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        NewTask Keyed(string key) => new("charge", "default", 0, 3, "{}", now, now, key);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => (i % 2 == 0 ? Store : other).InsertManyAsync([Keyed("order-1")], default))));
+        Assert.Single(ids.Select(r => r[0]).Distinct());
+
+        // Batches naming the same two keys in opposite orders: keys are taken in one sorted order, so none deadlocks,
+        // and each key ends up with exactly one task.
+        var crossed = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => (i % 2 == 0 ? Store : other).InsertManyAsync(
+            i % 2 == 0 ? [Keyed("a"), Keyed("b")] : [Keyed("b"), Keyed("a")], default))));
+        Assert.Single(crossed.Select(r => r[0] < r[1] ? (r[0], r[1]) : (r[1], r[0])).Distinct());
+        Assert.Equal(3, new Inspection.TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Total);
+    }
+
+    [SkippableFact]
     public async Task An_unreachable_server_is_a_task_store_exception_naming_it()
     {
         _ = PostgresServer.ConnectionString;
