@@ -34,6 +34,23 @@ public sealed partial class QueueTaskGenerator
             yield return ("TypedQueueJson.g.cs", EmitJson(spec));
         }
 
+        /// <summary>The hint name of the PostgreSQL store registration.</summary>
+        public const string PostgreSqlRegistrationHintName = "TypedQueue.PostgreSqlStore.g.cs";
+
+        /// <summary>A module initializer registering the PostgreSQL store, for assemblies that reference TypedQueue.PostgreSql.</summary>
+        public static string EmitPostgreSqlRegistration() => Header + """
+            namespace TypedQueue.Generated
+            {
+                /// <summary>Makes the PostgreSQL store selectable by configuration (TypedQueue:Store=PostgreSql) when this assembly loads.</summary>
+                internal static class TypedQueuePostgreSqlStoreRegistration
+                {
+                    [global::System.Runtime.CompilerServices.ModuleInitializer]
+                    internal static void Register() => global::TypedQueue.PostgreSql.PostgreSqlStore.Register();
+                }
+            }
+
+            """;
+
         private static SourceWriter StartFile(string ns)
         {
             var writer = new SourceWriter();
@@ -91,6 +108,10 @@ public sealed partial class QueueTaskGenerator
                     writer.Line("/// <summary>Stores one task on the ambient queue and returns its id.</summary>");
                     writer.Line($"public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync({payload} payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
                     writer.Line("    => global::TypedQueue.AmbientTaskQueue.Current.EnqueueAsync(Definition, payload, options, cancellationToken);");
+                    writer.Line();
+                    writer.Line("/// <summary>Stores one task inside the application's open transaction (the outbox): it exists only if that transaction commits.</summary>");
+                    writer.Line($"public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync(global::System.Data.Common.DbTransaction transaction, {payload} payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");
+                    writer.Line("    => global::TypedQueue.AmbientTaskQueue.Current.EnqueueAsync(transaction, Definition, payload, options, cancellationToken);");
                     writer.Line();
                     writer.Line("/// <summary>Stores many tasks in one transaction and returns their ids in payload order.</summary>");
                     writer.Line($"public static global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> EnqueueManyAsync(global::System.Collections.Generic.IEnumerable<{payload}> payloads, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)");

@@ -15,6 +15,10 @@ public sealed partial class QueueTaskGenerator
     /// <summary>Turns symbols into equatable specs. The only part of the generator that touches <see cref="ISymbol"/>.</summary>
     internal static class Parser
     {
+        /// <summary>Whether the compilation references the TypedQueue.PostgreSql store package.</summary>
+        public static bool ReferencesPostgreSqlStore(Compilation compilation) =>
+            compilation.ReferencedAssemblyNames.Any(static identity => identity.Name == "TypedQueue.PostgreSql");
+
         private const string QueueTaskAttributeName = "TypedQueue.QueueTaskAttribute";
         private const string TaskContextName = "TypedQueue.TaskContext";
         private const string ScheduledOccurrenceName = "TypedQueue.ScheduledOccurrence";

@@ -47,6 +47,19 @@ public sealed partial class QueueTaskGenerator : IIncrementalGenerator
             .Select(static (input, _) => Planner.Plan(input.Right, input.Left.Left, input.Left.Right))
             .WithTrackingName(TrackingNames.Generation);
 
+        // A referenced store package (TypedQueue.PostgreSql) is registered by a module initializer of this assembly, so
+        // selecting it is configuration alone. Only a bool is cached: the output changes only when the reference does.
+        var referencesPostgreSql = context.CompilationProvider
+            .Select(static (compilation, _) => Parser.ReferencesPostgreSqlStore(compilation))
+            .WithTrackingName(TrackingNames.StorePackages);
+        context.RegisterSourceOutput(referencesPostgreSql, static (output, referenced) =>
+        {
+            if (referenced)
+            {
+                output.AddSource(Emitter.PostgreSqlRegistrationHintName, Emitter.EmitPostgreSqlRegistration());
+            }
+        });
+
         context.RegisterSourceOutput(generation, static (output, spec) =>
         {
             foreach (var (hintName, source) in Emitter.Emit(spec))

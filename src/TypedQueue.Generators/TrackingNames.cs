@@ -10,4 +10,5 @@ internal static class TrackingNames
     public const string AllUserJsonContexts = nameof(AllUserJsonContexts);
     public const string AssemblyNamespace = nameof(AssemblyNamespace);
     public const string Generation = nameof(Generation);
+    public const string StorePackages = nameof(StorePackages);
 }

@@ -12,6 +12,17 @@ public interface ITaskQueue
     /// <summary>Stores many tasks of one kind in one transaction and returns their ids in payload order.</summary>
     ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The outbox: stores one task inside the application's own open transaction (a <c>SqliteTransaction</c> on the same
+    /// file for SQLite, an <c>NpgsqlTransaction</c> on the same database for PostgreSQL), so the task exists only if that
+    /// transaction commits. The id is final once it commits. Workers see the task after the commit: at once on
+    /// PostgreSQL (NOTIFY is delivered on commit), within <c>PollInterval</c> on SQLite.
+    /// </summary>
+    ValueTask<long> EnqueueAsync<TPayload>(System.Data.Common.DbTransaction transaction, TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The outbox for many tasks of one kind: stored inside the application's transaction, ids in payload order.</summary>
+    ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(System.Data.Common.DbTransaction transaction, TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+
     /// <summary>One task by id, or null when there is none.</summary>
     ValueTask<TaskInfo?> GetTaskAsync(long id, CancellationToken cancellationToken = default);
 

@@ -32,28 +32,32 @@ internal sealed class TaskQueue : ITaskQueue
         AmbientTaskQueue.Current = this;
     }
 
-    public async ValueTask<long> EnqueueAsync<TPayload>(TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    public async ValueTask<long> EnqueueAsync<TPayload>(TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default) =>
+        (await PublishAsync(task, [payload], options, transaction: null, cancellationToken).ConfigureAwait(false))[0];
+
+    public ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default) =>
+        PublishAsync(task, payloads, options, transaction: null, cancellationToken);
+
+    public async ValueTask<long> EnqueueAsync<TPayload>(System.Data.Common.DbTransaction transaction, TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(task);
-        using var activity = TaskTracing.StartPublish(task.Name, task.Queue, 1);
-        try
-        {
-            var (traceParent, traceState) = TaskTracing.CurrentContext();
-            var row = ToNewTask(task, task.SerializePayload(payload), options, _timeProvider.GetUtcNow(), traceParent, traceState);
-            await EnsureMigratedAsync().ConfigureAwait(false);
-            var ids = await _store.InsertManyAsync([row], cancellationToken).ConfigureAwait(false);
-            TaskTracing.Published(activity, ids[0]);
-            _metrics.Enqueued(task.Name, task.Queue, 1);
-            AfterInsert();
-            return ids[0];
-        }
-        catch (Exception ex) when (TaskTracing.Failed(activity, ex))
-        {
-            throw; // never reached: the filter only marks the span
-        }
+        ArgumentNullException.ThrowIfNull(transaction);
+        return (await PublishAsync(task, [payload], options, transaction, cancellationToken).ConfigureAwait(false))[0];
     }
 
-    public async ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<long>> EnqueueManyAsync<TPayload>(System.Data.Common.DbTransaction transaction, TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        return PublishAsync(task, payloads, options, transaction, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every enqueue: one producer span for the call (each task carries its context), the rows in one insert, the
+    /// enqueued counter. With the application's <paramref name="transaction"/> (the outbox), the store checks the schema
+    /// itself, inside that transaction or beside it (a migration of ours could otherwise wait for the very transaction
+    /// the caller holds open), and nobody is woken: the rows are invisible until the caller commits. PostgreSQL's
+    /// NOTIFY fires on commit; SQLite's workers notice the commit at their next poll.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<long>> PublishAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options, System.Data.Common.DbTransaction? transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(payloads);
@@ -63,17 +67,39 @@ internal sealed class TaskQueue : ITaskQueue
             return [];
         }
 
-        // One producer span for the batch; every task carries its context.
         using var activity = TaskTracing.StartPublish(task.Name, task.Queue, list.Count);
         try
         {
             var (traceParent, traceState) = TaskTracing.CurrentContext();
             var now = _timeProvider.GetUtcNow();
-            var rows = list.Select(p => ToNewTask(task, task.SerializePayload(p), options, now, traceParent, traceState)).ToList();
-            await EnsureMigratedAsync().ConfigureAwait(false);
-            var ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
+            var rows = new List<NewTask>(list.Count);
+            foreach (var payload in list)
+            {
+                rows.Add(ToNewTask(task, task.SerializePayload(payload), options, now, traceParent, traceState));
+            }
+
+            long[] ids;
+            if (transaction is null)
+            {
+                await EnsureMigratedAsync().ConfigureAwait(false);
+                ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                ids = await _store.InsertManyAsync(rows, transaction, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (ids.Length == 1)
+            {
+                TaskTracing.Published(activity, ids[0]);
+            }
+
             _metrics.Enqueued(task.Name, task.Queue, ids.Length);
-            AfterInsert();
+            if (transaction is null)
+            {
+                AfterInsert();
+            }
+
             return ids;
         }
         catch (Exception ex) when (TaskTracing.Failed(activity, ex))

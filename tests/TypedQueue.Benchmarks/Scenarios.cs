@@ -32,6 +32,8 @@ internal static class Scenarios
             new("hangfire-inmemory-drain", ["--n", S(20_000 * x)], slow),
             new("quartz-ram-drain", ["--n", S(20_000 * x)], slow),
             new("quartz-sqlite-drain", ["--n", S(1_000 * x)], slow),
+            new("pg-drain", ["--n", S(20_000 * x)], slow),
+            new("hangfire-postgresql-drain", ["--n", S(5_000 * x)], slow),
         ];
     }
 
@@ -58,6 +60,8 @@ internal static class Scenarios
             "hangfire-inmemory-drain" => PeerBaselines.HangfireInMemoryDrainAsync(n, slots),
             "quartz-ram-drain" => PeerBaselines.QuartzRamDrainAsync(n, slots),
             "quartz-sqlite-drain" => PeerBaselines.QuartzSqliteDrainAsync(n, slots),
+            "pg-drain" => PostgreSqlScenarios.TypedQueueDrainAsync(n, slots),
+            "hangfire-postgresql-drain" => PostgreSqlScenarios.HangfireDrainAsync(n, slots),
             _ => throw new ArgumentException($"Unknown scenario '{name}'.", nameof(name)),
         };
     }

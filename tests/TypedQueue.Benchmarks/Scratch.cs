@@ -45,7 +45,7 @@ internal static class BenchmarkHost
     /// <summary>The default worker slots on this machine (the option's own default).</summary>
     public static int DefaultConcurrency => new TypedQueueOptions().Concurrency;
 
-    public static IHost Build(string databasePath, bool runWorker, int? concurrency = null, TimeSpan? pollInterval = null)
+    public static IHost Build(string databasePath, bool runWorker, int? concurrency = null, TimeSpan? pollInterval = null, Action<TypedQueueOptions>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddTypedQueue(o =>
@@ -54,6 +54,7 @@ internal static class BenchmarkHost
             o.RunWorker = runWorker;
             o.Concurrency = concurrency ?? o.Concurrency;
             o.PollInterval = pollInterval ?? o.PollInterval;
+            configure?.Invoke(o);
         });
         return builder.Build();
     }

@@ -1,17 +1,30 @@
-using Microsoft.Data.Sqlite;
-
 namespace TypedQueue.IntegrationTests;
 
-/// <summary>Several real worker processes on one SQLite file: exactly once without crashes, at most once more after SIGKILL.</summary>
-public sealed class MultiProcessTests
+/// <summary>
+/// Several real worker processes on one store: exactly once without crashes, at most once more after SIGKILL, each
+/// recurring occurrence enqueued once. Runs on a SQLite file and on a PostgreSQL schema (see the subclasses).
+/// </summary>
+public abstract class MultiProcessTests
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(5);
 
-    [Fact]
+    /// <summary>A fresh store for one test, as the test worker's &lt;db&gt; argument (a file path, or pg:&lt;schema&gt;).</summary>
+    protected abstract string NewStore(string folder);
+
+    /// <summary>The ids of tasks matching a SQL condition on tq_tasks.</summary>
+    protected abstract Task<List<long>> IdsAsync(string db, string where);
+
+    /// <summary>How many tasks match a SQL condition on tq_tasks.</summary>
+    protected abstract Task<long> CountAsync(string db, string where);
+
+    /// <summary>Per distinct run_at (Unix ms) of 'tick' tasks, how many tasks, by run_at.</summary>
+    protected abstract Task<List<(long RunAt, long Tasks)>> TicksPerOccurrenceAsync(string db);
+
+    [SkippableFact]
     public async Task Three_processes_with_four_slots_each_run_30000_tasks_exactly_once()
     {
         var folder = Repo.NewTempFolder("exactly-once");
-        var db = Path.Combine(folder, "tasks.db");
+        var db = NewStore(folder);
         await EnqueueAsync(db, count: 30_000, delayMs: 0, folder);
 
         var workers = Enumerable.Range(0, 3)
@@ -37,11 +50,11 @@ public sealed class MultiProcessTests
         Assert.Equal(30_000, await CountAsync(db, "state = 3 AND attempts = 1"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task After_a_worker_is_killed_mid_task_another_finishes_its_tasks_and_each_runs_at_most_once_more()
     {
         var folder = Repo.NewTempFolder("sigkill");
-        var db = Path.Combine(folder, "tasks.db");
+        var db = NewStore(folder);
         await EnqueueAsync(db, count: 40, delayMs: 300, folder);
 
         using (var doomed = new ChildProcess("dotnet", $"\"{Repo.TestWorkerDll}\" work \"{db}\" \"{Path.Combine(folder, "ledger-killed.txt")}\" 4 1500 300", folder))
@@ -72,12 +85,12 @@ public sealed class MultiProcessTests
         Assert.Equal(interrupted.Count, await CountAsync(db, "state = 3 AND attempts = 2 AND error_type = 'TypedQueue.LeaseExpired'"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Three_processes_scheduling_the_same_every_second_entry_enqueue_each_occurrence_exactly_once()
     {
         const int Occurrences = 8;
         var folder = Repo.NewTempFolder("cron-exactly-once");
-        var db = Path.Combine(folder, "tasks.db");
+        var db = NewStore(folder);
 
         var workers = Enumerable.Range(0, 3)
             .Select(_ => new ChildProcess("dotnet", $"\"{Repo.TestWorkerDll}\" cron \"{db}\" {Occurrences}", folder))
@@ -96,18 +109,7 @@ public sealed class MultiProcessTests
         }
 
         // One task per occurrence (run_at = the occurrence), none twice, and no second skipped in between.
-        var perOccurrence = new List<(long RunAt, long Tasks)>();
-        await using (var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT run_at, count(*) FROM tq_tasks WHERE name = 'tick' GROUP BY run_at ORDER BY run_at";
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                perOccurrence.Add((reader.GetInt64(0), reader.GetInt64(1)));
-            }
-        }
+        var perOccurrence = await TicksPerOccurrenceAsync(db);
 
         Assert.True(perOccurrence.Count >= Occurrences, $"{perOccurrence.Count} occurrences");
         Assert.All(perOccurrence, o => Assert.Equal(1, o.Tasks));
@@ -129,29 +131,4 @@ public sealed class MultiProcessTests
             .Where(parts => parts.Length == 2 && parts[0] == verb)
             .GroupBy(parts => long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture))
             .ToDictionary(g => g.Key, g => g.Count());
-
-    private static async Task<List<long>> IdsAsync(string db, string where)
-    {
-        await using var connection = new SqliteConnection($"Data Source={db}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT id FROM tq_tasks WHERE {where}";
-        var ids = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetInt64(0));
-        }
-
-        return ids;
-    }
-
-    private static async Task<long> CountAsync(string db, string where)
-    {
-        await using var connection = new SqliteConnection($"Data Source={db}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM tq_tasks WHERE {where}";
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
 }

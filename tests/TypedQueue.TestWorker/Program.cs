@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using TypedQueue;
 using TypedQueue.TestWorker;
 
-// Usage:
+// Usage (<db> is a SQLite file, or "pg:<schema>" for that schema on the PostgreSQL server of TYPEDQUEUE_TEST_POSTGRES):
 //   enqueue <db> <count> <delayMs>
 //   work <db> <ledger> <concurrency> <leaseMs> <heartbeatMs>
 //   cron <db> <occurrences>
@@ -17,7 +17,17 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings {
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddTypedQueue(o =>
 {
-    o.DatabasePath = args[1];
+    if (args[1].StartsWith("pg:", StringComparison.Ordinal))
+    {
+        o.Store = "PostgreSql";
+        o.PostgreSql.ConnectionString = Environment.GetEnvironmentVariable("TYPEDQUEUE_TEST_POSTGRES");
+        o.PostgreSql.Schema = args[1][3..];
+    }
+    else
+    {
+        o.DatabasePath = args[1];
+    }
+
     o.RunWorker = mode is "work" or "cron";
     o.PollInterval = TimeSpan.FromMilliseconds(50);
     if (mode == "work")

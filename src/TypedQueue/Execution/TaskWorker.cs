@@ -53,7 +53,7 @@ internal sealed class TaskWorker : BackgroundService
         _options = options.Value;
         _logger = logger;
         _scheduler = scheduler;
-        _dataSource = (store as TypedQueue.Storage.Sqlite.SqliteTaskStore)?.DataSource ?? "store";
+        _dataSource = (store as TypedQueue.Storage.Sqlite.SqliteTaskStore)?.DataSource ?? store.ToString() ?? "store";
         WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
         _ = queue; // resolving the queue here makes Tasks.X.EnqueueAsync usable in worker-only hosts too.
     }

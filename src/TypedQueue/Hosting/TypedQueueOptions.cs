@@ -6,6 +6,15 @@ public sealed class TypedQueueOptions
     /// <summary>The configuration section bound to these options.</summary>
     public const string SectionName = "TypedQueue";
 
+    /// <summary>
+    /// Which store holds the tasks: <c>Sqlite</c> (the default) or <c>PostgreSql</c> (needs the TypedQueue.PostgreSql
+    /// package). Left empty, PostgreSQL is chosen when <see cref="PostgreSql"/> has a connection string.
+    /// </summary>
+    public string? Store { get; set; }
+
+    /// <summary>Settings of the PostgreSQL store (section <c>TypedQueue:PostgreSql</c>).</summary>
+    public TypedQueuePostgreSqlOptions PostgreSql { get; set; } = new();
+
     /// <summary>The SQLite file; relative paths start at the working directory. Default <c>typedqueue.db</c>.</summary>
     public string DatabasePath { get; set; } = "typedqueue.db";
 
@@ -56,6 +65,16 @@ public sealed class TypedQueueOptions
 
     /// <summary>How much a crash may cost. <see cref="TaskDurability.Normal"/> survives a process crash; <see cref="TaskDurability.Full"/> also a power cut.</summary>
     public TaskDurability Durability { get; set; } = TaskDurability.Normal;
+}
+
+/// <summary>Settings of the PostgreSQL store; used when <see cref="TypedQueueOptions.Store"/> is <c>PostgreSql</c>.</summary>
+public sealed class TypedQueuePostgreSqlOptions
+{
+    /// <summary>An Npgsql connection string; when empty, <see cref="TypedQueueOptions.ConnectionString"/> (or <c>ConnectionStrings:TypedQueue</c>) is used.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The schema holding TypedQueue's tables, created when missing. Default <c>typedqueue</c>.</summary>
+    public string? Schema { get; set; }
 }
 
 /// <summary>SQLite's synchronous level.</summary>

@@ -13,6 +13,8 @@ internal sealed class TypedQueueOptionsValidator : IValidateOptions<TypedQueueOp
             failures.Add("TypedQueue:DatabasePath (or a connection string) is required.");
         }
 
+        var store = Storage.TaskStoreProviders.SelectedName(options);
+        Check(Storage.TaskStoreProviders.IsKnown(store), $"TypedQueue:Store '{store}' is not a store: use Sqlite or PostgreSql.");
         Check(options.Concurrency is >= 1 and <= 10_000, "TypedQueue:Concurrency must be between 1 and 10000.");
         Check(InRange(options.PollInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)), "TypedQueue:PollInterval must be between 1 ms and 1 hour.");
         Check(InRange(options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)), "TypedQueue:LeaseDuration must be between 1 second and 7 days.");

@@ -11,7 +11,6 @@ using TypedQueue.Execution;
 using TypedQueue.Hosting;
 using TypedQueue.Scheduling;
 using TypedQueue.Storage;
-using TypedQueue.Storage.Sqlite;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -19,7 +18,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TypedQueueServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds TypedQueue on the embedded SQLite store. Options come from the "TypedQueue" configuration section
+    /// Adds TypedQueue on the embedded SQLite store, or on PostgreSQL when <c>TypedQueue:Store</c> is <c>PostgreSql</c> (or
+    /// <c>TypedQueue:PostgreSql:ConnectionString</c> is set) and the TypedQueue.PostgreSql package is referenced. Options come from the "TypedQueue" configuration section
     /// (and <c>ConnectionStrings:TypedQueue</c>), then from <paramref name="configure"/>. Handlers are the ones the
     /// generator registered in <see cref="TaskRegistry"/>; no assembly is scanned.
     /// </summary>
@@ -52,7 +52,7 @@ public static class TypedQueueServiceCollectionExtensions
         services.TryAddSingleton<ChangeFeed>();
         services.TryAddSingleton(sp => RetryPolicy.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value));
         services.TryAddSingleton(_ => new TaskHandlerTable(TaskRegistry.All));
-        services.TryAddSingleton<ITaskStore>(sp => new SqliteTaskStore(SqliteStoreSettings.From(sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value)));
+        services.TryAddSingleton<ITaskStore>(static sp => TaskStoreProviders.Create(sp, sp.GetRequiredService<IOptions<TypedQueueOptions>>().Value));
         // Instruments come from the host's IMeterFactory, so listeners can tell two hosts in one process apart.
         services.AddMetrics();
         services.TryAddSingleton(sp => new TaskMetrics(

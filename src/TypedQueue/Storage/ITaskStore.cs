@@ -15,6 +15,13 @@ internal interface ITaskStore : IAsyncDisposable
     Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The outbox: inserts tasks inside the application's own open transaction on its own connection (of this store's
+    /// kind), so they exist only if that transaction commits. Does not commit; ids are final once it does. A transaction
+    /// of another kind is an <see cref="ArgumentException"/>.
+    /// </summary>
+    Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>
     /// In one transaction: writes <paramref name="completions"/> (as <see cref="CompleteManyAsync"/> does), promotes due
     /// scheduled tasks, claims up to <see cref="ClaimRequest.Max"/> pending ones (none when it is 0), and says when the
     /// earliest task still scheduled falls due, so an idle worker knows how long it may sleep.

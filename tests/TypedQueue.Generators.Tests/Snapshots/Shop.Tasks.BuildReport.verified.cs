@@ -21,6 +21,10 @@ public static partial class Tasks
         public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync(global::Shop.ReportRequest payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
             => global::TypedQueue.AmbientTaskQueue.Current.EnqueueAsync(Definition, payload, options, cancellationToken);
 
+        /// <summary>Stores one task inside the application's open transaction (the outbox): it exists only if that transaction commits.</summary>
+        public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync(global::System.Data.Common.DbTransaction transaction, global::Shop.ReportRequest payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => global::TypedQueue.AmbientTaskQueue.Current.EnqueueAsync(transaction, Definition, payload, options, cancellationToken);
+
         /// <summary>Stores many tasks in one transaction and returns their ids in payload order.</summary>
         public static global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> EnqueueManyAsync(global::System.Collections.Generic.IEnumerable<global::Shop.ReportRequest> payloads, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
             => global::TypedQueue.AmbientTaskQueue.Current.EnqueueManyAsync(Definition, payloads, options, cancellationToken);

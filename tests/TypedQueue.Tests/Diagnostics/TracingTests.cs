@@ -6,6 +6,7 @@ using TypedQueue.Diagnostics;
 using TypedQueue.Dispatch;
 using TypedQueue.Inspection;
 using TypedQueue.Storage;
+using TypedQueue.Storage.Sqlite;
 using TypedQueue.Tests.Handlers;
 using TypedQueue.Tests.Support;
 
@@ -143,12 +144,14 @@ public sealed class TracingTests : IDisposable
     }
 
     [Fact]
-    public void Without_a_listener_the_per_task_telemetry_allocates_nothing()
+    public async Task Without_a_listener_the_per_task_telemetry_allocates_nothing()
     {
         Assert.False(TaskTracing.Source.HasListeners());
         var task = new ClaimedTask(1, "t", "q", 0, "{}", 1, 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
         var completion = new TaskCompletion(1, "w", TaskOutcome.Retry, DateTimeOffset.UnixEpoch, Error: new TaskError("E", "m", null));
-        using var metrics = new TaskMetrics(null, new ThrowingStore(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<TaskMetrics>.Instance);
+        using var db = new TempDatabase();
+        await using var store = new SqliteTaskStore(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = db.Path })); // the gauge is never read here
+        using var metrics = new TaskMetrics(null, store, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<TaskMetrics>.Instance);
         RunOnce(); // first calls may initialise statics
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -240,32 +243,5 @@ public sealed class TracingTests : IDisposable
             activity.DisplayName == name
             && activity.GetTagItem("messaging.message.id") as string == id.ToString(System.Globalization.CultureInfo.InvariantCulture)
             && (attempt is null || Equals(activity.GetTagItem("typedqueue.task.attempt"), attempt));
-    }
-
-    /// <summary>A store the gauge must never reach in these tests.</summary>
-    private sealed class ThrowingStore : ITaskStore
-    {
-        public Task MigrateAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<TaskInfo?> GetAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<bool> AnyUnfinishedAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<IReadOnlyList<long>> ExtendLeasesAsync(string workerId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<int> RescueExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<CancelResult> CancelAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task UpsertRecurringAsync(RecurringRow entry, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task SyncDeclaredRecurringAsync(IReadOnlyList<RecurringRow> declared, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<bool> DeleteRecurringAsync(string id, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<IReadOnlyList<RecurringRow>> ListRecurringAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<DateTimeOffset?> NextRecurringAtAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<IReadOnlyList<RecurringFiring>> FireDueRecurringAsync(DateTimeOffset now, Func<RecurringRow, DateTimeOffset, RecurringPlan?> plan, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<StoreHealth> GetHealthAsync(DateTimeOffset now, DateTimeOffset leaseExpiredBefore, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

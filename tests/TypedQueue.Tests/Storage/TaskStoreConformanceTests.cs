@@ -5,7 +5,8 @@ namespace TypedQueue.Tests.Storage;
 
 /// <summary>
 /// The behaviour every store must have. A store's test class derives from this and says how to make a fresh store;
-/// SQLite runs it now, PostgreSQL and in-memory stores will run the same tests.
+/// SQLite and PostgreSQL run the same tests (tests are <c>[SkippableFact]</c> so a store whose server is not configured
+/// can skip them; see <c>PostgresServer</c>).
 /// </summary>
 public abstract class TaskStoreConformanceTests : IAsyncLifetime
 {
@@ -22,9 +23,20 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         await _store.MigrateAsync(CancellationToken.None);
     }
 
-    public async Task DisposeAsync() => await _store.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
 
-    [Fact]
+        await CleanUpAsync();
+    }
+
+    /// <summary>Removes what the test left behind (a PostgreSQL schema, say), after the store is disposed.</summary>
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
+
+    [SkippableFact]
     public async Task Insert_returns_ids_in_order_and_get_reads_every_field()
     {
         var ids = await Store.InsertManyAsync([New("a", payload: """{"x":1}""", key: "k-1"), New("b")], default);
@@ -45,7 +57,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(await Store.GetAsync(ids[1] + 1000, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Claim_orders_by_priority_then_due_time_then_id_and_takes_no_more_than_asked()
     {
         var ids = await Store.InsertManyAsync(
@@ -67,7 +79,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[0], default))!.State);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_scheduled_task_is_claimed_only_once_due()
     {
         var ids = await Store.InsertManyAsync([New("later", runAt: T0.AddMinutes(5))], default);
@@ -83,7 +95,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(due.NextScheduledAt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Completions_are_written_only_by_the_worker_holding_the_task()
     {
         var ids = await Store.InsertManyAsync([New("a")], default);
@@ -105,7 +117,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TaskState.Succeeded, (await Store.GetAsync(ids[0], default))!.State);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Batched_plain_successes_also_respect_the_holder()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("b"), New("c")], default);
@@ -125,7 +137,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(T0.AddSeconds(2), (await Store.GetAsync(ids[2], default))!.FinishedAt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_claim_writes_the_outcomes_it_carries_before_claiming()
     {
         var ids = await Store.InsertManyAsync([New("first"), New("second")], default);
@@ -145,7 +157,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TaskState.Succeeded, (await Store.GetAsync(ids[1], default))!.State);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Retry_schedules_the_task_again_and_keeps_the_error()
     {
         var ids = await Store.InsertManyAsync([New("a")], default);
@@ -164,7 +176,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(2, Assert.Single(again).Attempt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Dead_is_final_and_released_gives_the_attempt_back()
     {
         var ids = await Store.InsertManyAsync([New("dead"), New("released")], default);
@@ -184,7 +196,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(0, released.Attempts);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Counts_lists_and_purge_see_states_per_queue()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("b", queue: "emails"), New("c", queue: "emails"), New("d", runAt: T0.AddHours(1))], default);
@@ -212,7 +224,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(3, new TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Total);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Any_unfinished_sees_scheduled_pending_and_running_tasks_only()
     {
         Assert.False(await Store.AnyUnfinishedAsync(default));
@@ -222,7 +234,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.False(await Store.AnyUnfinishedAsync(default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Migrate_is_idempotent()
     {
         await Store.MigrateAsync(default);
@@ -231,7 +243,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Single(ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Expired_leases_are_rescued_and_a_late_finisher_cannot_overwrite()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("last-attempt")], default);
@@ -259,7 +271,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal("on time", (await Store.GetAsync(ids[0], default))!.Result);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Heartbeats_extend_only_the_workers_own_leases()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("b")], default);
@@ -273,7 +285,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TaskState.Pending, (await Store.GetAsync(ids[1], default))!.State);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Cancel_stops_waiting_tasks_and_flags_running_ones_for_their_worker()
     {
         var ids = await Store.InsertManyAsync([New("running"), New("pending"), New("scheduled", runAt: T0.AddHours(1))], default);
@@ -291,7 +303,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(3, new TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Count(TaskState.Cancelled));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Requeue_gives_dead_and_cancelled_tasks_a_fresh_start()
     {
         var ids = await Store.InsertManyAsync([New("dead"), New("pending")], default);
@@ -308,7 +320,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal("T", requeued.LastError?.Type);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task External_writes_are_noticed_and_quiet_polls_are_not()
     {
         await Store.HasExternalWritesAsync(default); // first call sets the baseline
@@ -323,7 +335,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.False(await Store.HasExternalWritesAsync(default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Concurrent_inserts_share_transactions_and_each_caller_gets_its_own_ids()
     {
         var batches = Enumerable.Range(0, 32).Select(i => (IReadOnlyList<NewTask>)[New($"t{i}-a"), New($"t{i}-b")]).ToList();
@@ -338,7 +350,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Upserting_a_recurring_entry_keeps_its_next_run_unless_the_schedule_changes()
     {
         await Store.UpsertRecurringAsync(Recurring("r", "0 * * * *", T0.AddHours(1)), default);
@@ -353,7 +365,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(await Store.NextRecurringAtAsync(default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Syncing_declared_entries_drops_declared_ones_no_longer_declared_and_keeps_api_ones()
     {
         await Store.UpsertRecurringAsync(Recurring("api", "@daily", T0.AddDays(1)), default);
@@ -365,7 +377,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal([("api", false), ("new", true)], entries.Select(e => (e.Id, e.IsDeclared)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Firing_enqueues_the_planned_occurrences_once_and_advances_the_entry()
     {
         await Store.UpsertRecurringAsync(Recurring("r", "*/5 * * * *", T0.AddMinutes(5)), default);

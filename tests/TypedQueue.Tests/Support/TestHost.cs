@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,9 +29,14 @@ public sealed class TestHost : IAsyncDisposable
 
     public ITaskQueue Queue => Host.Services.GetRequiredService<ITaskQueue>();
 
-    public static TestHost Build(string databasePath, Action<TypedQueueOptions>? configure = null, TimeProvider? timeProvider = null)
+    public static TestHost Build(string databasePath, Action<TypedQueueOptions>? configure = null, TimeProvider? timeProvider = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.Logging.ClearProviders();
         var logs = new LogSignals();
         builder.Logging.AddProvider(logs);
@@ -53,9 +59,9 @@ public sealed class TestHost : IAsyncDisposable
         return new TestHost(builder.Build(), recorder, logs);
     }
 
-    public static async Task<TestHost> StartAsync(string databasePath, Action<TypedQueueOptions>? configure = null, TimeProvider? timeProvider = null)
+    public static async Task<TestHost> StartAsync(string databasePath, Action<TypedQueueOptions>? configure = null, TimeProvider? timeProvider = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
-        var host = Build(databasePath, configure, timeProvider);
+        var host = Build(databasePath, configure, timeProvider, settings);
         await host.Host.StartAsync();
         return host;
     }

@@ -55,24 +55,42 @@ internal sealed class SqliteTaskStore : ITaskStore
     /// <summary>The database file (or URI) this store writes.</summary>
     public string DataSource => _settings.DataSource;
 
-    public Task MigrateAsync(CancellationToken cancellationToken) =>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        // A file already at this version needs no write lock: checking by a read first keeps start-up (and the first
+        // call of a process) from waiting on another connection's open write transaction, such as an outbox caller's.
+        var current = await ReadAsync("prepare the database", async connection =>
+            Convert.ToInt32(await ScalarAsync(connection, null, "PRAGMA user_version", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == SqliteSchema.CurrentVersion,
+            cancellationToken).ConfigureAwait(false);
+        if (!current)
+        {
+            await MigrateCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task MigrateCoreAsync(CancellationToken cancellationToken) =>
         WriteAsync("prepare the database", async (connection, transaction) =>
         {
-            var version = Convert.ToInt32(await ScalarAsync(connection, transaction, "PRAGMA user_version", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-            if (version > SqliteSchema.CurrentVersion)
-            {
-                throw new TaskStoreException(
-                    $"The database '{DataSource}' has TypedQueue schema version {version}, newer than this version of TypedQueue understands ({SqliteSchema.CurrentVersion}). Upgrade the TypedQueue package in this application.");
-            }
-
-            for (var next = version; next < SqliteSchema.CurrentVersion; next++)
-            {
-                await ExecuteAsync(connection, transaction, SqliteSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, transaction, $"PRAGMA user_version = {next + 1}", cancellationToken).ConfigureAwait(false);
-            }
-
+            await MigrateInAsync(connection, transaction, DataSource, cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken);
+
+    /// <summary>Brings the schema to <see cref="SqliteSchema.CurrentVersion"/> inside the given write transaction.</summary>
+    private static async Task MigrateInAsync(SqliteConnection connection, SqliteTransaction transaction, string dataSource, CancellationToken cancellationToken)
+    {
+        var version = Convert.ToInt32(await ScalarAsync(connection, transaction, "PRAGMA user_version", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > SqliteSchema.CurrentVersion)
+        {
+            throw new TaskStoreException(
+                $"The database '{dataSource}' has TypedQueue schema version {version}, newer than this version of TypedQueue understands ({SqliteSchema.CurrentVersion}). Upgrade the TypedQueue package in this application.");
+        }
+
+        for (var next = version; next < SqliteSchema.CurrentVersion; next++)
+        {
+            await ExecuteAsync(connection, transaction, SqliteSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, $"PRAGMA user_version = {next + 1}", cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Group commit: every caller adds its rows to a shared batch, and whichever caller gets the write lock first writes
@@ -166,6 +184,33 @@ internal sealed class SqliteTaskStore : ITaskStore
         }
     }
 
+    public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (transaction is not SqliteTransaction { Connection: { } connection } sqliteTransaction)
+        {
+            throw new ArgumentException("The SQLite store enqueues only inside an open SqliteTransaction (its connection must still be open).", nameof(transaction));
+        }
+
+        try
+        {
+            // The caller's transaction holds the write lock, so the schema is checked (and, on a new file, created) inside
+            // it rather than by a transaction of ours that would wait for it.
+            await MigrateInAsync(connection, sqliteTransaction, connection.DataSource, cancellationToken).ConfigureAwait(false);
+            var ids = new long[tasks.Count];
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                ids[i] = await InsertOneAsync(connection, sqliteTransaction, tasks[i]).ConfigureAwait(false);
+            }
+
+            return ids;
+        }
+        catch (SqliteException ex)
+        {
+            throw new TaskStoreException($"TypedQueue could not enqueue in the application's transaction on '{connection.DataSource}': {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Inserts one task inside the caller's transaction; returns its id, or the id of the task holding its key.</summary>
     private async Task<long> InsertOneAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task)
     {
@@ -174,11 +219,10 @@ internal sealed class SqliteTaskStore : ITaskStore
             return existing;
         }
 
-        var insert = _insert ??= Prepare(connection, """
-            INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms, trace_parent, trace_state)
-            VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key, $unique_window_ms, $trace_parent, $trace_state)
-            RETURNING id
-            """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms", "$trace_parent", "$trace_state");
+        // The prepared statement belongs to the writer; an application's connection (the outbox) gets its own.
+        var own = !ReferenceEquals(connection, _writer);
+        using var ownInsert = own ? PrepareInsert(connection) : null;
+        var insert = ownInsert ?? (_insert ??= PrepareInsert(connection));
         insert.Transaction = transaction;
         var p = insert.Parameters;
         p[0].Value = task.Name;
@@ -202,6 +246,12 @@ internal sealed class SqliteTaskStore : ITaskStore
 
         return id;
     }
+
+    private static SqliteCommand PrepareInsert(SqliteConnection connection) => Prepare(connection, """
+            INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms, trace_parent, trace_state)
+            VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key, $unique_window_ms, $trace_parent, $trace_state)
+            RETURNING id
+            """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms", "$trace_parent", "$trace_state");
 
     /// <summary>
     /// Takes the task's key, or returns the id of the task that holds it. The primary key of tq_unique decides: an

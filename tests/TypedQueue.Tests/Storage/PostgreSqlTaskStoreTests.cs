@@ -1,0 +1,99 @@
+using Npgsql;
+using TypedQueue.PostgreSql;
+using TypedQueue.Storage;
+using TypedQueue.Tests.Support;
+
+namespace TypedQueue.Tests.Storage;
+
+/// <summary>The conformance suite on a real PostgreSQL server (one fresh schema per test), plus what only PostgreSQL has.</summary>
+public sealed class PostgreSqlTaskStoreTests : TaskStoreConformanceTests
+{
+    private readonly string _schema = PostgresServer.NewSchema();
+
+    internal override ITaskStore CreateStore() => new PostgreSqlTaskStore(PostgreSqlStoreSettings.Create(PostgresServer.ConnectionString, _schema));
+
+    protected override Task CleanUpAsync() => PostgresServer.DropSchemaAsync(_schema);
+
+    [SkippableFact]
+    public async Task The_schema_records_its_version_and_the_claim_walks_the_pending_index()
+    {
+        await using var connection = new NpgsqlConnection(PostgresServer.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT version FROM \"{_schema}\".tq_schema_version", connection);
+        Assert.Equal(PostgreSqlSchema.CurrentVersion, (int)(await command.ExecuteScalarAsync())!);
+
+        command.CommandText = $"SET enable_seqscan = off; EXPLAIN SELECT id FROM \"{_schema}\".tq_tasks WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT 10 FOR UPDATE SKIP LOCKED";
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, p => p.Contains("tq_tasks_pending", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, p => p.Contains("Sort", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task A_schema_newer_than_this_version_is_refused_with_a_clear_error()
+    {
+        await using (var connection = new NpgsqlConnection(PostgresServer.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"UPDATE \"{_schema}\".tq_schema_version SET version = {PostgreSqlSchema.CurrentVersion + 1}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var ex = await Assert.ThrowsAsync<TaskStoreException>(() => Store.MigrateAsync(default));
+        Assert.Contains("newer than this version", ex.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Stores_started_together_migrate_once()
+    {
+        var schema = PostgresServer.NewSchema();
+        try
+        {
+            var stores = Enumerable.Range(0, 4).Select(_ => new PostgreSqlTaskStore(PostgreSqlStoreSettings.Create(PostgresServer.ConnectionString, schema))).ToList();
+            await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync(default))));
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await PostgresServer.DropSchemaAsync(schema);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Sixty_four_enqueuers_of_one_key_on_two_stores_create_one_task_and_crossed_key_orders_do_not_deadlock()
+    {
+        await using var other = CreateStore();
+        var now = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        NewTask Keyed(string key) => new("charge", "default", 0, 3, "{}", now, now, key);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => (i % 2 == 0 ? Store : other).InsertManyAsync([Keyed("order-1")], default))));
+        Assert.Single(ids.Select(r => r[0]).Distinct());
+
+        // Batches naming the same two keys in opposite orders: keys are taken in one sorted order, so none deadlocks,
+        // and each key ends up with exactly one task.
+        var crossed = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => (i % 2 == 0 ? Store : other).InsertManyAsync(
+            i % 2 == 0 ? [Keyed("a"), Keyed("b")] : [Keyed("b"), Keyed("a")], default))));
+        Assert.Single(crossed.Select(r => r[0] < r[1] ? (r[0], r[1]) : (r[1], r[0])).Distinct());
+        Assert.Equal(3, new Inspection.TaskStatistics(await Store.CountByQueueAndStateAsync(default)).Total);
+    }
+
+    [SkippableFact]
+    public async Task An_unreachable_server_is_a_task_store_exception_naming_it()
+    {
+        _ = PostgresServer.ConnectionString;
+        await using var store = new PostgreSqlTaskStore(PostgreSqlStoreSettings.Create("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2", _schema));
+
+        var ex = await Assert.ThrowsAsync<TaskStoreException>(() => store.MigrateAsync(default));
+        Assert.Contains("127.0.0.1:1", ex.Message, StringComparison.Ordinal);
+    }
+}
