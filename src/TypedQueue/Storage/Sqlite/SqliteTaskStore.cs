@@ -8,7 +8,7 @@ namespace TypedQueue.Storage.Sqlite;
 /// comes from this process), each in a <c>BEGIN IMMEDIATE</c> transaction; other processes are waited for by
 /// busy_timeout and a bounded retry. Reads use pooled connections and never block the writer (WAL).
 /// </summary>
-internal sealed class SqliteTaskStore : ITaskStore
+internal sealed partial class SqliteTaskStore : ITaskStore
 {
     /// <summary>
     /// Claims the best pending tasks in one statement. INDEXED BY pins the walk to the pending index, so the cost stays
@@ -249,6 +249,14 @@ internal sealed class SqliteTaskStore : ITaskStore
             promote.Parameters[0].Value = now;
             await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
+            // Paused queues, rate limits, per-queue slots, LIFO or queue weights need the lane-by-lane claim; the
+            // common case stays one statement over the pending index.
+            await RefreshPausedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            if (_paused.Count > 0 || request.Policy is { IsPlain: false } || request.QueueSlots is { Count: > 0 })
+            {
+                return await ClaimByLaneAsync(connection, transaction, request, now, cancellationToken).ConfigureAwait(false);
+            }
+
             var claim = _claim ??= Prepare(connection, ClaimSql, "$worker", "$lease", "$now", "$max");
             claim.Transaction = transaction;
             claim.Parameters[0].Value = request.WorkerId;
@@ -280,11 +288,16 @@ internal sealed class SqliteTaskStore : ITaskStore
                 : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
                 : a.Id.CompareTo(b.Id));
 
-            var nextDue = _nextDue ??= Prepare(connection, "SELECT min(run_at) FROM tq_tasks WHERE state = 0");
-            nextDue.Transaction = transaction;
-            var next = await nextDue.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return new ClaimResult(claimed, next is long ms ? FromMs(ms) : null);
+            return new ClaimResult(claimed, await NextDueAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
         }, cancellationToken);
+
+    private async Task<DateTimeOffset?> NextDueAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var nextDue = _nextDue ??= Prepare(connection, "SELECT min(run_at) FROM tq_tasks WHERE state = 0");
+        nextDue.Transaction = transaction;
+        var next = await nextDue.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return next is long ms ? FromMs(ms) : null;
+    }
 
     public async Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken)
     {
@@ -655,6 +668,10 @@ internal sealed class SqliteTaskStore : ITaskStore
             // Keys whose window ended, and keys of tasks that no longer exist, are released.
             command.CommandText = "DELETE FROM tq_unique WHERE expires_at < $cutoff OR task_id NOT IN (SELECT id FROM tq_tasks)";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // Starts older than the cut-off are outside any sensible rate window; claims prune their own keys anyway.
+            command.CommandText = "DELETE FROM tq_rate_starts WHERE started_at < $cutoff";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return deleted;
         }, cancellationToken);
 
@@ -954,6 +971,7 @@ internal sealed class SqliteTaskStore : ITaskStore
         }
 
         _insert = _promote = _claim = _complete = _nextDue = _succeedMany = null;
+        ResetLaneCommands();
         _writer?.Dispose();
         _writer = null;
     }
