@@ -60,6 +60,8 @@ public sealed partial class QueueTaskGenerator
             var uniqueByPayload = false;
             string? cron = null;
             string? cronTimeZone = null;
+            int? rateLimit = null;
+            double? rateLimitPeriodSeconds = null;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -91,6 +93,12 @@ public sealed partial class QueueTaskGenerator
                     case "CronTimeZone":
                         cronTimeZone = argument.Value.Value as string;
                         break;
+                    case "RateLimit" when argument.Value.Value is int value:
+                        rateLimit = value;
+                        break;
+                    case "RateLimitPeriodSeconds" when argument.Value.Value is double value:
+                        rateLimitPeriodSeconds = value;
+                        break;
                 }
             }
 
@@ -99,7 +107,8 @@ public sealed partial class QueueTaskGenerator
                 || double.IsNaN(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > 7 * 24 * 3600
                 || double.IsNaN(uniqueForSeconds) || uniqueForSeconds < 0 || uniqueForSeconds > 365 * 24 * 3600
                 || (cron is not null && CronSyntax.Describe(cron) is not null)
-                || (cronTimeZone is not null && (cron is null || string.IsNullOrWhiteSpace(cronTimeZone))))
+                || (cronTimeZone is not null && (cron is null || string.IsNullOrWhiteSpace(cronTimeZone)))
+                || !RateLimitRules.IsValid(rateLimit, rateLimitPeriodSeconds))
             {
                 return null;
             }
@@ -190,6 +199,8 @@ public sealed partial class QueueTaskGenerator
                 uniqueByPayload,
                 cron?.Trim(),
                 cronTimeZone?.Trim(),
+                rateLimit ?? 0,
+                rateLimit is null ? 0 : (long)Math.Round((rateLimitPeriodSeconds ?? 1) * 1000),
                 handlerType.ToDisplayString(s_typeFormat),
                 method.IsStatic,
                 payloadType.ToDisplayString(s_typeFormat),

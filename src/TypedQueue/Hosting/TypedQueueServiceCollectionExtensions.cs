@@ -70,6 +70,7 @@ public static class TypedQueueServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TypedQueueOptions>>(),
             sp.GetRequiredService<ITaskQueue>(),
             sp.GetRequiredService<RecurringScheduler>(),
+            sp.GetRequiredService<TaskHandlerTable>(),
             sp.GetRequiredService<ILogger<TaskWorker>>()));
         return services;
     }
