@@ -49,6 +49,36 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.DoesNotContain(plan, p => p.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(SqliteTaskStore.NextQueueSql, "tq_tasks_lane_fifo")]
+    [InlineData(SqliteTaskStore.NextLaneSql, "tq_tasks_lane_fifo")]
+    [InlineData(SqliteTaskStore.LaneFifoSql, "tq_tasks_lane_fifo")]
+    [InlineData(SqliteTaskStore.LaneLifoSql, "tq_tasks_lane_lifo")]
+    public async Task The_lane_queries_seek_their_index_and_never_sort(string sql, string index)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "$queue", "$name", "$limit" })
+        {
+            if (sql.Contains(name, StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(name, name == "$limit" ? 10 : "x");
+            }
+        }
+
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        var step = Assert.Single(plan);
+        Assert.Matches($@"^SEARCH tq_tasks USING (COVERING )?INDEX {index} \(queue[=>]", step);
+    }
+
     [Fact]
     public async Task A_schema_newer_than_this_version_is_refused_with_a_clear_error()
     {
