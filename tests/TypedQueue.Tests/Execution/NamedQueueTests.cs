@@ -161,7 +161,7 @@ public sealed class NamedQueueTests : IDisposable
     [Fact]
     public void Queue_settings_bind_from_configuration_and_bad_ones_are_refused_at_start()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["TypedQueue:QueueOrder"] = "Weighted",
             ["TypedQueue:Queues:emails:Concurrency"] = "2",
@@ -169,22 +169,35 @@ public sealed class NamedQueueTests : IDisposable
             ["TypedQueue:Queues:emails:Order"] = "Lifo",
             ["TypedQueue:Queues:emails:RateLimit"] = "10",
             ["TypedQueue:Queues:emails:RateLimitPeriod"] = "00:00:05",
-            ["TypedQueue:Queues:reports:RateLimit"] = "0",
-            ["TypedQueue:Queues:reports:Weight"] = "0",
-        }).Build();
-        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddTypedQueue(o => o.DatabasePath = _db.Path).BuildServiceProvider();
-        var options = services.GetRequiredService<IOptions<TypedQueueOptions>>();
+        };
 
-        var error = Assert.Throws<OptionsValidationException>(() => options.Value);
+        // Through AddTypedQueue, i.e. the source-generated configuration binder, then the callback on top.
+        var options = Resolve(settings, o => o.Queues["stack"] = new QueueOptions { Order = TaskOrder.Lifo }).Value;
+        var emails = options.Queues["emails"];
+        Assert.Equal((QueueOrder.Weighted, 2, 3, TaskOrder.Lifo, 10, TimeSpan.FromSeconds(5)), (options.QueueOrder, emails.Concurrency, emails.Weight, emails.Order, emails.RateLimit, emails.RateLimitPeriod));
+        Assert.Equal(TaskOrder.Lifo, options.Queues["stack"].Order);
 
+        settings["TypedQueue:Queues:reports:RateLimit"] = "0";
+        settings["TypedQueue:Queues:reports:Weight"] = "0";
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings).Value);
         Assert.Equal(
         [
             "TypedQueue:Queues:reports:Weight must be between 1 and 1000.",
             "TypedQueue:Queues:reports:RateLimit must be at least 1 (or not set).",
         ], error.Failures);
-        var bound = new TypedQueueOptions();
-        configuration.GetSection("TypedQueue").Bind(bound);
-        var emails = bound.Queues["emails"];
-        Assert.Equal((QueueOrder.Weighted, 2, 3, TaskOrder.Lifo, 10, TimeSpan.FromSeconds(5)), (bound.QueueOrder, emails.Concurrency, emails.Weight, emails.Order, emails.RateLimit, emails.RateLimitPeriod));
+    }
+
+    private IOptions<TypedQueueOptions> Resolve(Dictionary<string, string?> settings, Action<TypedQueueOptions>? configure = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddTypedQueue(o =>
+            {
+                o.DatabasePath = _db.Path;
+                configure?.Invoke(o);
+            })
+            .BuildServiceProvider()
+            .GetRequiredService<IOptions<TypedQueueOptions>>();
     }
 }
