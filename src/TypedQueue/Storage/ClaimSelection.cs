@@ -47,7 +47,9 @@ internal sealed class ClaimSelection
                 switch (policy.Order)
                 {
                     case QueueOrder.Strict:
-                        if (best < 0 || queues[i].Weight > queues[best].Weight)
+                        // Heavier first; between queues of equal weight, the better next task (as under Priority).
+                        if (best < 0 || queues[i].Weight > queues[best].Weight
+                            || (queues[i].Weight == queues[best].Weight && Before(list[heads[i]], queues[best].Tasks[heads[best]])))
                         {
                             best = i;
                         }

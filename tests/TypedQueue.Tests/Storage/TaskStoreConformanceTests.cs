@@ -509,12 +509,17 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Strict_order_serves_heavier_queues_first_whatever_the_task_priorities()
     {
-        await Store.InsertManyAsync([New("low-1", queue: "low", priority: 20), New("low-2", queue: "low", priority: 20), New("high-1", queue: "high", priority: -10), New("high-2", queue: "high")], default);
+        await Store.InsertManyAsync(
+        [
+            New("low-1", queue: "low", priority: 20), New("low-2", queue: "low", priority: 20), New("high-1", queue: "high", priority: -10),
+            New("high-2", queue: "high"), New("also-light", queue: "also-low", priority: 30),
+        ], default);
         var policy = Policy(QueueOrder.Strict, queues: new() { ["high"] = new QueuePolicy(5, TaskOrder.Fifo, null) });
 
-        var claimed = await ClaimTasksAsync(Claim("w", 3) with { Policy = policy });
+        var claimed = await ClaimTasksAsync(Claim("w", 4) with { Policy = policy });
 
-        Assert.Equal(["high-2", "high-1", "low-1"], claimed.Select(t => t.Name));
+        // Equal weights (low, also-low) fall back to task priority between them.
+        Assert.Equal(["high-2", "high-1", "also-light", "low-1"], claimed.Select(t => t.Name));
     }
 
     [Fact]
