@@ -59,6 +59,8 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         await using var connection = new SqliteConnection($"Data Source={_db.Path}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
+        command.CommandText = SqliteTaskStore.LaneFifoIndexSql + ";" + SqliteTaskStore.LaneLifoIndexSql;
+        await command.ExecuteNonQueryAsync();
         command.CommandText = "EXPLAIN QUERY PLAN " + sql;
         foreach (var name in new[] { "$queue", "$name", "$limit" })
         {
@@ -77,6 +79,38 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
 
         var step = Assert.Single(plan);
         Assert.Matches($@"^SEARCH tq_tasks USING (COVERING )?INDEX {index} \(queue[=>]", step);
+    }
+
+    [Fact]
+    public async Task Lane_indexes_exist_only_once_a_claim_needs_them_or_a_queue_is_paused()
+    {
+        await Store.InsertManyAsync([new NewTask("a", "default", 0, 1, "{}", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null)], default);
+        await Store.ClaimAvailableAsync(new ClaimRequest("w", 10, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1)), [], default);
+        Assert.Empty(await LaneIndexesAsync());
+
+        await Store.SetQueuePausedAsync("emails", true, DateTimeOffset.UnixEpoch, default);
+        Assert.Equal(["tq_tasks_lane_fifo"], await LaneIndexesAsync());
+
+        var lifo = new ClaimPolicy(QueueOrder.Priority, new Dictionary<string, QueuePolicy> { ["default"] = new(1, TaskOrder.Lifo, null) }, new Dictionary<string, RateLimit>());
+        await Store.InsertManyAsync([new NewTask("b", "default", 0, 1, "{}", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null)], default);
+        Assert.Single((await Store.ClaimAvailableAsync(new ClaimRequest("w", 10, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1), lifo), [], default)).Tasks);
+        Assert.Equal(["tq_tasks_lane_fifo", "tq_tasks_lane_lifo"], await LaneIndexesAsync());
+    }
+
+    private async Task<List<string>> LaneIndexesAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'tq_tasks_lane_%' ORDER BY name";
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     [Fact]

@@ -90,9 +90,9 @@ internal static class SqliteSchema
 
         // 5: named queues and rate limits. tq_queues holds the durable pause flag (every process's claims read it).
         // tq_rate_starts is the log of recent starts per limit key ('task:<name>' or 'queue:<name>'), one row per
-        // claim instant, pruned as it leaves the window. The lane indexes let a claim that must skip paused queues or
-        // rate-limited names walk each (queue, name) lane on its own: FIFO forwards, LIFO by walking the second
-        // backwards (priority DESC, run_at DESC, id DESC); neither ever scans past tasks it may not take.
+        // claim instant, pruned as it leaves the window. The lane indexes a claim needs to skip paused queues or
+        // throttled names (SqliteTaskStore.LaneFifoIndexSql / LaneLifoIndexSql) are created on first use, so a
+        // database that never uses these features pays nothing for them on every insert and claim.
         """
         CREATE TABLE tq_queues (
             name       TEXT    PRIMARY KEY,
@@ -105,8 +105,6 @@ internal static class SqliteSchema
             starts     INTEGER NOT NULL,
             PRIMARY KEY (key, started_at)
         ) STRICT, WITHOUT ROWID;
-        CREATE INDEX tq_tasks_lane_fifo ON tq_tasks (queue, name, priority DESC, run_at, id) WHERE state = 1;
-        CREATE INDEX tq_tasks_lane_lifo ON tq_tasks (queue, name, priority, run_at, id) WHERE state = 1;
         """,
     ];
 

@@ -6,10 +6,17 @@ namespace TypedQueue.Storage.Sqlite;
 /// <summary>
 /// Named queues: the durable pause flag, rate limits on a log of recent starts, and the lane-by-lane claim that honours
 /// them. A lane is one (queue, task name) pair with pending tasks; each is walked on its own index range, so skipping a
-/// paused queue or a throttled name never scans its backlog.
+/// paused queue or a throttled name never scans its backlog. The lane indexes are created the first time a claim needs
+/// them (or a queue is paused): until then inserts and claims maintain no more indexes than before named queues.
 /// </summary>
 internal sealed partial class SqliteTaskStore
 {
+    /// <summary>Lanes in FIFO order; also finds the lanes (a loose index scan over (queue, name)).</summary>
+    internal const string LaneFifoIndexSql = "CREATE INDEX IF NOT EXISTS tq_tasks_lane_fifo ON tq_tasks (queue, name, priority DESC, run_at, id) WHERE state = 1";
+
+    /// <summary>Lanes walked backwards: priority DESC, run_at DESC, id DESC, the LIFO order.</summary>
+    internal const string LaneLifoIndexSql = "CREATE INDEX IF NOT EXISTS tq_tasks_lane_lifo ON tq_tasks (queue, name, priority, run_at, id) WHERE state = 1";
+
     /// <summary>The first lane of the first queue after <c>$queue</c> (a loose index scan, one seek per queue).</summary>
     internal const string NextQueueSql =
         "SELECT queue, name FROM tq_tasks INDEXED BY tq_tasks_lane_fifo WHERE state = 1 AND queue > $queue ORDER BY queue, name LIMIT 1";
@@ -41,6 +48,10 @@ internal sealed partial class SqliteTaskStore
     private HashSet<string> _paused = new(StringComparer.Ordinal);
     private long _pausedVersion = long.MinValue;
 
+    // Whether this store has made sure the lane indexes exist (they are never dropped).
+    private bool _fifoLanesReady;
+    private bool _lifoLanesReady;
+
     private SqliteCommand? _dataVersion;
     private SqliteCommand? _readPaused;
     private SqliteCommand? _nextQueue;
@@ -66,6 +77,11 @@ internal sealed partial class SqliteTaskStore
             command.Parameters.AddWithValue("$name", queue);
             command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             var changed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            if (paused)
+            {
+                // Every process that sees the flag claims lane by lane; the index is in the same commit as the flag.
+                await EnsureLaneIndexAsync(connection, transaction, lifo: false, cancellationToken).ConfigureAwait(false);
+            }
 
             // This connection's own commits leave data_version alone: make the next claim read the flags again.
             _pausedVersion = long.MinValue;
@@ -134,6 +150,7 @@ internal sealed partial class SqliteTaskStore
         DateTimeOffset? nextAllowed = null;
         if (request.Max > 0)
         {
+            await EnsureLaneIndexAsync(connection, transaction, lifo: false, cancellationToken).ConfigureAwait(false);
             var windows = new Dictionary<string, RateWindow>(StringComparer.Ordinal);
             var nameAllowance = new Dictionary<string, int>(StringComparer.Ordinal);
             var queues = new List<QueueCandidates>();
@@ -241,6 +258,11 @@ internal sealed partial class SqliteTaskStore
 
     private async Task ReadLaneAsync(SqliteConnection connection, SqliteTransaction transaction, TaskOrder order, string queue, string name, int limit, List<Candidate> into, CancellationToken cancellationToken)
     {
+        if (order == TaskOrder.Lifo)
+        {
+            await EnsureLaneIndexAsync(connection, transaction, lifo: true, cancellationToken).ConfigureAwait(false);
+        }
+
         var command = order == TaskOrder.Lifo
             ? _laneLifo ??= Prepare(connection, LaneLifoSql, "$queue", "$name", "$limit")
             : _laneFifo ??= Prepare(connection, LaneFifoSql, "$queue", "$name", "$limit");
@@ -369,6 +391,37 @@ internal sealed partial class SqliteTaskStore
         return next;
     }
 
+    /// <summary>
+    /// Creates a lane index the first time this store needs it (a no-op statement when another process already did; a
+    /// one-time build over the pending tasks otherwise, inside the caller's write transaction).
+    /// </summary>
+    private async Task EnsureLaneIndexAsync(SqliteConnection connection, SqliteTransaction transaction, bool lifo, CancellationToken cancellationToken)
+    {
+        if (lifo ? _lifoLanesReady : _fifoLanesReady)
+        {
+            return;
+        }
+
+        await ExecuteAsync(connection, transaction, lifo ? LaneLifoIndexSql : LaneFifoIndexSql, cancellationToken).ConfigureAwait(false);
+
+        // Prepared statements that name the index must be compiled after it exists.
+        if (lifo)
+        {
+            _lifoLanesReady = true;
+        }
+        else
+        {
+            _fifoLanesReady = true;
+        }
+    }
+
+    /// <summary>A rolled-back transaction may have created an index or read flags that never committed: check again next time.</summary>
+    private void ForgetUncommitted()
+    {
+        _pausedVersion = long.MinValue;
+        _fifoLanesReady = _lifoLanesReady = false;
+    }
+
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : a < b ? a : b;
 
@@ -380,7 +433,7 @@ internal sealed partial class SqliteTaskStore
         }
 
         _dataVersion = _readPaused = _nextQueue = _nextLane = _laneFifo = _laneLifo = _claimById = _pruneStarts = _readStarts = _recordStarts = null;
-        _pausedVersion = long.MinValue;
+        ForgetUncommitted();
     }
 
     /// <summary>The starts of one key inside its window: at most <c>limit</c> in any <c>period</c> (a sliding window log).</summary>

@@ -846,10 +846,12 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6 && attempt < MaxBusyRetries)
             {
+                ForgetUncommitted();
                 await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt * attempt), cancellationToken).ConfigureAwait(false);
             }
             catch (SqliteException ex)
             {
+                ForgetUncommitted();
                 throw Translate(ex, action);
             }
         }
