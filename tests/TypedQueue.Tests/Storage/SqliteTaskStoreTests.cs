@@ -49,6 +49,25 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.DoesNotContain(plan, p => p.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Batched_successes_look_tasks_up_by_id_however_many_are_running()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteTaskStore.SucceedManySql;
+        command.Parameters.AddWithValue("$done", "[[1,0,\"w\"]]");
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, p => p.StartsWith("SEARCH tq_tasks USING INTEGER PRIMARY KEY", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, p => p.Contains("tq_tasks_state_id", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(SqliteTaskStore.NextQueueSql, "tq_tasks_lane_fifo")]
     [InlineData(SqliteTaskStore.NextLaneSql, "tq_tasks_lane_fifo")]
