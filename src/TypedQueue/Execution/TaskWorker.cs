@@ -129,7 +129,7 @@ internal sealed class TaskWorker : BackgroundService
                     foreach (var task in claim.Tasks)
                     {
                         Interlocked.Increment(ref _running);
-                        CountQueueStart(task.Queue, +1);
+                        TrackQueueRunning(task.Queue, +1);
                         _ = Task.Run(() => RunAsync(task, handlersStopping.Token), CancellationToken.None);
                     }
 
@@ -246,7 +246,7 @@ internal sealed class TaskWorker : BackgroundService
         }
         finally
         {
-            CountQueueStart(task.Queue, -1);
+            TrackQueueRunning(task.Queue, -1);
             if (Interlocked.Decrement(ref _running) == 0)
             {
                 Volatile.Read(ref _allIdle)?.TrySetResult();
@@ -270,7 +270,7 @@ internal sealed class TaskWorker : BackgroundService
         }
     }
 
-    private void CountQueueStart(string queue, int delta)
+    private void TrackQueueRunning(string queue, int delta)
     {
         if (_queueLimits.ContainsKey(queue))
         {
