@@ -69,6 +69,30 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
     }
 
     [Theory]
+    [InlineData(SqliteTaskStore.PromoteSql, "SEARCH tq_tasks USING COVERING INDEX tq_tasks_scheduled (run_at<?)")]
+    [InlineData(SqliteTaskStore.NextDueSql, "SEARCH tq_tasks USING COVERING INDEX tq_tasks_scheduled")]
+    public async Task Promotion_and_the_next_due_time_use_the_scheduled_index(string sql, string step)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        if (sql.Contains("$now", StringComparison.Ordinal))
+        {
+            command.Parameters.AddWithValue("$now", 1);
+        }
+
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Equal(step, Assert.Single(plan));
+    }
+
+    [Theory]
     [InlineData(SqliteTaskStore.NextQueueSql, "tq_tasks_lane_fifo")]
     [InlineData(SqliteTaskStore.NextLaneSql, "tq_tasks_lane_fifo")]
     [InlineData(SqliteTaskStore.LaneFifoSql, "tq_tasks_lane_fifo")]
