@@ -71,7 +71,7 @@ internal static class DiagnosticDescriptors
         "QueueTask.{0} {1}",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "MaxAttempts must be at least 1, Priority must lie within [TaskPriority.Min, TaskPriority.Max], TimeoutSeconds must be 0 or a positive number of seconds up to 7 days, Name and Queue must be non-empty, not only whitespace and free of control characters, Cron must be a valid cron expression (5 fields, 6 with seconds first, or a macro such as @daily) on a handler whose payload is ScheduledOccurrence, and CronTimeZone needs Cron.");
+        "MaxAttempts must be at least 1, Priority must lie within [TaskPriority.Min, TaskPriority.Max], TimeoutSeconds must be 0 or a positive number of seconds up to 7 days, Name and Queue must be non-empty, not only whitespace and free of control characters, Cron must be a valid cron expression (5 fields, 6 with seconds first, or a macro such as @daily) on a handler whose payload is ScheduledOccurrence, CronTimeZone needs Cron, RateLimit must be at least 1, and RateLimitPeriodSeconds must be between 0.001 seconds and 7 days and needs RateLimit.");
 
     /// <summary>TQ0007: a blocking wait inside a handler body.</summary>
     public static readonly DiagnosticDescriptor BlockingWaitInHandler = Create(

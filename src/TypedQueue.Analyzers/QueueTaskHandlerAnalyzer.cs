@@ -337,6 +337,8 @@ public sealed class QueueTaskHandlerAnalyzer : DiagnosticAnalyzer
                     ?? (payloadType is not null && PayloadTypeRules.StripAnnotation(payloadType).ToDisplayString() != "TypedQueue.ScheduledOccurrence"
                         ? $"needs a handler whose payload is TypedQueue.ScheduledOccurrence; this one takes '{payloadType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'"
                         : null),
+                "RateLimit" when value.Value is int limit => RateLimitRules.DescribeLimit(limit),
+                "RateLimitPeriodSeconds" when value.Value is double period => RateLimitRules.DescribePeriod(period, TryGetNamedArgument(attribute, "RateLimit", out _)),
                 "CronTimeZone" => value.Value is not string zone || zone.Trim().Length == 0 ? "is empty; omit it to read the cron expression in UTC"
                     : !TryGetNamedArgument(attribute, "Cron", out _) ? "is set without Cron; it only says which zone Cron is read in"
                     : null,

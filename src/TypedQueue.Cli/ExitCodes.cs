@@ -9,7 +9,7 @@ public static class ExitCodes
     /// <summary>The command line could not be parsed (unknown command or option, bad value).</summary>
     public const int Usage = 1;
 
-    /// <summary>The command exists but needs runtime support that TypedQueue does not have yet.</summary>
+    /// <summary>The command exists but needs runtime support that TypedQueue does not have yet (no command returns it today).</summary>
     public const int NotSupported = 2;
 
     /// <summary>The database cannot be used: missing, not SQLite, not a TypedQueue database, or a store fault.</summary>

@@ -28,7 +28,7 @@ public static class TypedQueueCli
     {
         var options = new CliOptions();
         // A named root rather than RootCommand, whose name is the executable's (TypedQueue.Cli): help shows the tool's command.
-        return new Command("typedqueue", "Inspect and steer a TypedQueue SQLite database: statistics, task lists and details, retry, cancel, retention, backup, a live view and a web dashboard.")
+        return new Command("typedqueue", "Inspect and steer a TypedQueue SQLite database: statistics, task lists and details, retry, cancel, retention, backup, a live view, pausing queues and a web dashboard.")
         {
             new HelpOption(),
             new VersionOption(),
@@ -43,8 +43,8 @@ public static class TypedQueueCli
             BackupCommand.Create(options),
             WatchCommand.Create(options),
             DashboardCommand.Create(options),
-            QueuePauseCommands.Create("pause", "Pause a queue: its tasks stay queued and are not claimed until it is resumed."),
-            QueuePauseCommands.Create("resume", "Resume a paused queue."),
+            QueuePauseCommands.Create(options, pause: true),
+            QueuePauseCommands.Create(options, pause: false),
         };
     }
 }

@@ -103,6 +103,12 @@ public sealed partial class QueueTaskGenerator
                         settings.Add($"CronTimeZone = {Literal(zone)}");
                     }
 
+                    if (handler.RateLimit > 0)
+                    {
+                        settings.Add($"RateLimit = {handler.RateLimit.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}");
+                        settings.Add($"RateLimitPeriod = global::System.TimeSpan.FromMilliseconds({handler.RateLimitPeriodMilliseconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)})");
+                    }
+
                     writer.Line(settings.Count > 0 ? $"    Invoke) {{ {string.Join(", ", settings)} }};" : "    Invoke);");
                     writer.Line();
                     writer.Line("/// <summary>Stores one task on the ambient queue and returns its id.</summary>");

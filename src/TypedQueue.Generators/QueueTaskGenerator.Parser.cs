@@ -64,6 +64,8 @@ public sealed partial class QueueTaskGenerator
             var uniqueByPayload = false;
             string? cron = null;
             string? cronTimeZone = null;
+            int? rateLimit = null;
+            double? rateLimitPeriodSeconds = null;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -95,6 +97,12 @@ public sealed partial class QueueTaskGenerator
                     case "CronTimeZone":
                         cronTimeZone = argument.Value.Value as string;
                         break;
+                    case "RateLimit" when argument.Value.Value is int value:
+                        rateLimit = value;
+                        break;
+                    case "RateLimitPeriodSeconds" when argument.Value.Value is double value:
+                        rateLimitPeriodSeconds = value;
+                        break;
                 }
             }
 
@@ -103,7 +111,8 @@ public sealed partial class QueueTaskGenerator
                 || double.IsNaN(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > 7 * 24 * 3600
                 || double.IsNaN(uniqueForSeconds) || uniqueForSeconds < 0 || uniqueForSeconds > 365 * 24 * 3600
                 || (cron is not null && CronSyntax.Describe(cron) is not null)
-                || (cronTimeZone is not null && (cron is null || string.IsNullOrWhiteSpace(cronTimeZone))))
+                || (cronTimeZone is not null && (cron is null || string.IsNullOrWhiteSpace(cronTimeZone)))
+                || !RateLimitRules.IsValid(rateLimit, rateLimitPeriodSeconds))
             {
                 return null;
             }
@@ -194,6 +203,8 @@ public sealed partial class QueueTaskGenerator
                 uniqueByPayload,
                 cron?.Trim(),
                 cronTimeZone?.Trim(),
+                rateLimit ?? 0,
+                rateLimit is null ? 0 : (long)Math.Round((rateLimitPeriodSeconds ?? 1) * 1000),
                 handlerType.ToDisplayString(s_typeFormat),
                 method.IsStatic,
                 payloadType.ToDisplayString(s_typeFormat),

@@ -585,6 +585,13 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         return QueryTasksAsync(sql.ToString(), cancellationToken, [.. parameters]);
     }
 
+    // Named queues (pause, lanes, rate limits) are not on PostgreSQL yet: refused clearly rather than ignored.
+    public Task<bool> SetQueuePausedAsync(string queue, bool paused, DateTimeOffset now, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Pausing queues is not supported by the PostgreSQL store yet.");
+
+    public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Listing queues is not supported by the PostgreSQL store yet.");
+
     public Task<StoreHealth> GetHealthAsync(DateTimeOffset now, DateTimeOffset leaseExpiredBefore, CancellationToken cancellationToken) =>
         ReadAsync("check the database's health", async connection =>
         {

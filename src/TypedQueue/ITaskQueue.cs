@@ -47,6 +47,18 @@ public interface ITaskQueue
     /// <summary>Makes a dead or cancelled task pending again with a fresh set of attempts; false when it is in another state.</summary>
     ValueTask<bool> RequeueAsync(long id, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Pauses a queue in every process on the database, across restarts: its pending tasks stay pending, untouched, and
+    /// no worker claims them until <see cref="ResumeQueueAsync"/>. Running tasks finish. Returns false when it already was paused.
+    /// </summary>
+    ValueTask<bool> PauseQueueAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a paused queue; workers claim its tasks again. Returns false when it was not paused.</summary>
+    ValueTask<bool> ResumeQueueAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <summary>Every queue that has tasks or was ever paused, by name, with its paused state.</summary>
+    ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Completes when the task reaches a final state (succeeded, dead or cancelled) and returns it.</summary>
     ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default);
 

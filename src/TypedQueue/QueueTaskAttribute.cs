@@ -53,4 +53,13 @@ public sealed class QueueTaskAttribute : Attribute
 
     /// <summary>The time zone <see cref="Cron"/> is read in (an IANA or Windows id); UTC when not set.</summary>
     public string? CronTimeZone { get; set; }
+
+    /// <summary>
+    /// The most tasks of this name that may start per <see cref="RateLimitPeriodSeconds"/>, across every worker on the
+    /// database (for throttled external APIs). 0: no limit.
+    /// </summary>
+    public int RateLimit { get; set; }
+
+    /// <summary>The window, in seconds, that <see cref="RateLimit"/> counts starts in. Default 1.</summary>
+    public double RateLimitPeriodSeconds { get; set; } = 1;
 }

@@ -166,6 +166,32 @@ internal sealed class TaskQueue : ITaskQueue
         return requeued;
     }
 
+    public async ValueTask<bool> PauseQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        return await _store.SetQueuePausedAsync(queue, paused: true, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> ResumeQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        var resumed = await _store.SetQueuePausedAsync(queue, paused: false, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (resumed)
+        {
+            _wake.Set(); // the local worker claims the queue's backlog at once.
+        }
+
+        return resumed;
+    }
+
+    public async ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        return await _store.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default)
     {
         while (true)

@@ -26,6 +26,9 @@ public sealed class AttributeValueTests
     [InlineData("TimeoutSeconds = double.NaN", "positive number of seconds")]
     [InlineData("TimeoutSeconds = 1e9", "up to 7 days")]
     [InlineData("UniqueForSeconds = -5", "up to 365 days")]
+    [InlineData("RateLimit = 0", "at least 1 start per period")]
+    [InlineData("RateLimit = -10", "at least 1 start per period")]
+    [InlineData("RateLimitPeriodSeconds = 5", "set without RateLimit")]
     public async Task InvalidValueIsReportedOnTheArgument(string argument, string expectedMessage)
     {
         var diagnostics = await AnalyzerVerifier.VerifyAsync($$"""
@@ -37,6 +40,25 @@ public sealed class AttributeValueTests
             """);
 
         Assert.Contains(expectedMessage, Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("RateLimitPeriodSeconds = 0")]
+    [InlineData("RateLimitPeriodSeconds = -1")]
+    [InlineData("RateLimitPeriodSeconds = 0.0001")]
+    [InlineData("RateLimitPeriodSeconds = double.NaN")]
+    [InlineData("RateLimitPeriodSeconds = 1e9")]
+    public async Task InvalidRateLimitPeriodIsReported(string argument)
+    {
+        var diagnostics = await AnalyzerVerifier.VerifyAsync($$"""
+            public static class Handlers
+            {
+                [QueueTask(RateLimit = 10, {|TQ0006:{{argument}}|})]
+                public static Task Send(string payload) => Task.CompletedTask;
+            }
+            """);
+
+        Assert.Contains("positive number of seconds", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -60,6 +82,9 @@ public sealed class AttributeValueTests
     [InlineData("Name = \"späť\"")]
     [InlineData("Queue = \"high-priority\"")]
     [InlineData("Queue = QueueTaskAttribute.DefaultQueue")]
+    [InlineData("RateLimit = 1")]
+    [InlineData("RateLimit = 10, RateLimitPeriodSeconds = 0.5")]
+    [InlineData("RateLimit = 100, RateLimitPeriodSeconds = 3600")]
     public Task ValidValueIsSilent(string argument) => AnalyzerVerifier.VerifyAsync($$"""
         public static class Handlers
         {

@@ -79,6 +79,10 @@ public sealed class GeneratorAgreementTests
             [QueueTask(Queue = "")] public static Task X22(string a) => Task.CompletedTask;
             [QueueTask(Name = "orders.place")] public static Task X23(string a) => Task.CompletedTask;
             [QueueTask] public static Task All(string a) => Task.CompletedTask;
+            [QueueTask(RateLimit = 10, RateLimitPeriodSeconds = 0.5)] public static Task V20(string a) => Task.CompletedTask;
+            [QueueTask(RateLimit = 0)] public static Task X40(string a) => Task.CompletedTask;
+            [QueueTask(RateLimit = 5, RateLimitPeriodSeconds = 0)] public static Task X41(string a) => Task.CompletedTask;
+            [QueueTask(RateLimitPeriodSeconds = 2)] public static Task X42(string a) => Task.CompletedTask;
         }
 
         public abstract class AbstractHandlers

@@ -14,7 +14,7 @@ public sealed class ProcessTests
 
         var (exitCode, output, error) = await RunAsync(db.Folder, "stats", "--db", db.Path);
         Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{error}");
-        Assert.Matches(@"(?m)^all\s+1\s+2\s+0\s+3\s+1\s+0\s+7$", output);
+        Assert.Matches(@"(?m)^all\s+1\s+2\s+0\s+3\s+1\s+0\s+7\s+-$", output);
 
         var missing = await RunAsync(db.Folder, "stats", "--db", "missing.db");
         Assert.Equal(ExitCodes.DatabaseError, missing.ExitCode);

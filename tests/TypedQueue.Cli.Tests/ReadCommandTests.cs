@@ -15,10 +15,10 @@ public sealed class ReadCommandTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal(["queue", "scheduled", "pending", "running", "succeeded", "dead", "cancelled", "total"], Cells(lines[0]));
-        Assert.Equal(["mail", "1", "2", "0", "0", "0", "0", "3"], Cells(lines[1]));
-        Assert.Equal(["work", "0", "0", "0", "3", "1", "0", "4"], Cells(lines[2]));
-        Assert.Equal(["all", "1", "2", "0", "3", "1", "0", "7"], Cells(lines[3]));
+        Assert.Equal(["queue", "scheduled", "pending", "running", "succeeded", "dead", "cancelled", "total", "paused"], Cells(lines[0]));
+        Assert.Equal(["mail", "1", "2", "0", "0", "0", "0", "3", "no"], Cells(lines[1]));
+        Assert.Equal(["work", "0", "0", "0", "3", "1", "0", "4", "no"], Cells(lines[2]));
+        Assert.Equal(["all", "1", "2", "0", "3", "1", "0", "7", "-"], Cells(lines[3]));
         Assert.Equal("", result.Error);
     }
 

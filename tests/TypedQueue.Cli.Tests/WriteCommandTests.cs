@@ -154,15 +154,53 @@ public sealed class WriteCommandTests
         Assert.Equal(7, (await db.Queue.GetStatisticsAsync()).Total);
     }
 
-    [Theory]
-    [InlineData("pause")]
-    [InlineData("resume")]
-    public async Task Pause_and_resume_are_not_supported_yet(string command)
+    [Fact]
+    public async Task Pause_and_resume_set_the_durable_flag_idempotently_and_stats_show_it()
     {
-        var result = await CliRunner.RunAsync(command, "mail");
+        await using var db = await TestDatabase.CreateSeededAsync();
 
-        Assert.Equal(ExitCodes.NotSupported, result.ExitCode);
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains("not supported yet (needs queue pause support in the runtime)", result.Error, StringComparison.Ordinal);
+        var paused = await CliRunner.RunAsync("pause", "mail", "--db", db.Path);
+        Assert.True(paused.ExitCode == 0, paused.ToString());
+        Assert.Contains("Queue 'mail' paused", paused.Output, StringComparison.Ordinal);
+        Assert.Contains(await db.Queue.ListQueuesAsync(), q => q is { Name: "mail", IsPaused: true });
+        Assert.Equal(2, (await db.Queue.GetStatisticsAsync()).Count("mail", TaskState.Pending)); // nothing else changed
+
+        var again = await CliRunner.RunAsync("pause", "mail", "--db", db.Path);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Queue 'mail' was already paused.", again.Output, StringComparison.Ordinal);
+
+        var stats = await CliRunner.RunAsync("stats", "--db", db.Path);
+        var lines = stats.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.EndsWith("paused", lines[0], StringComparison.Ordinal);
+        Assert.Matches(@"^mail\s.*\syes$", lines[1]);
+        Assert.Matches(@"^work\s.*\sno$", lines[2]);
+        var json = (await CliRunner.RunAsync("stats", "--json", "--db", db.Path)).Json();
+        var queues = json.GetProperty("queues").EnumerateArray().ToDictionary(q => q.GetProperty("queue").GetString()!);
+        Assert.True(queues["mail"].GetProperty("paused").GetBoolean());
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, queues["mail"].GetProperty("pausedAt").ValueKind);
+        Assert.False(queues["work"].GetProperty("paused").GetBoolean());
+
+        var resumed = await CliRunner.RunAsync("resume", "mail", "--db", db.Path, "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(("mail", false, true), (resumed.Json().GetProperty("queue").GetString(), resumed.Json().GetProperty("paused").GetBoolean(), resumed.Json().GetProperty("changed").GetBoolean()));
+        Assert.DoesNotContain(await db.Queue.ListQueuesAsync(), q => q.IsPaused);
+
+        var notPaused = await CliRunner.RunAsync("resume", "mail", "--db", db.Path);
+        Assert.True(notPaused.ExitCode == 0, notPaused.ToString());
+        Assert.Contains("Queue 'mail' was not paused.", notPaused.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_queue_paused_before_it_has_tasks_shows_in_stats_and_a_blank_name_is_refused()
+    {
+        await using var db = await TestDatabase.CreateEmptyAsync();
+
+        Assert.Equal(0, (await CliRunner.RunAsync("pause", "reports", "--db", db.Path)).ExitCode);
+        var json = (await CliRunner.RunAsync("stats", "--json", "--db", db.Path)).Json();
+        var queue = Assert.Single(json.GetProperty("queues").EnumerateArray());
+        Assert.Equal(("reports", true, 0L), (queue.GetProperty("queue").GetString(), queue.GetProperty("paused").GetBoolean(), queue.GetProperty("total").GetInt64()));
+
+        var blank = await CliRunner.RunAsync("pause", " ", "--db", db.Path);
+        Assert.Equal(ExitCodes.Usage, blank.ExitCode);
     }
 }

@@ -28,7 +28,7 @@ internal static class Sources
 
             public EmailHandlers(IMailer mailer, IAuditLog? audit = null) => _mailer = mailer;
 
-            [QueueTask(Priority = TaskPriority.High)]
+            [QueueTask(Priority = TaskPriority.High, RateLimit = 10, RateLimitPeriodSeconds = 1.5)]
             public Task SendEmail(EmailPayload payload, CancellationToken cancellationToken) => _mailer.SendAsync(payload.To, cancellationToken);
 
             public void Dispose() { }

@@ -16,6 +16,7 @@ namespace TypedQueue.Cli.Output;
 [JsonSerializable(typeof(TaskListJson))]
 [JsonSerializable(typeof(TaskChangeJson))]
 [JsonSerializable(typeof(PurgeJson))]
+[JsonSerializable(typeof(QueuePauseJson))]
 [JsonSerializable(typeof(BackupJson))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]

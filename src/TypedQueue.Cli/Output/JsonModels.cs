@@ -45,8 +45,8 @@ internal sealed class StateCountsJson
     }
 }
 
-/// <summary>One queue's counts.</summary>
-internal sealed record QueueStatsJson(string Queue, StateCountsJson Counts)
+/// <summary>One queue's counts and whether it is paused (workers leave its pending tasks alone).</summary>
+internal sealed record QueueStatsJson(string Queue, bool Paused, DateTimeOffset? PausedAt, StateCountsJson Counts)
 {
     public long Total => Counts.Total;
 }
@@ -56,7 +56,8 @@ internal sealed record StatsJson(string Database, DateTimeOffset At, IReadOnlyLi
 {
     public long Total => Totals.Total;
 
-    public static StatsJson From(string database, DateTimeOffset at, TaskStatistics statistics)
+    /// <summary>Counts per queue; queues that are paused (or were paused once) appear even with no tasks.</summary>
+    public static StatsJson From(string database, DateTimeOffset at, TaskStatistics statistics, IReadOnlyList<QueueInfo> queueStates)
     {
         var queues = new SortedDictionary<string, StateCountsJson>(StringComparer.Ordinal);
         var totals = new StateCountsJson();
@@ -71,7 +72,15 @@ internal sealed record StatsJson(string Database, DateTimeOffset At, IReadOnlyLi
             totals.Add(row.State, row.Count);
         }
 
-        return new StatsJson(database, at, [.. queues.Select(q => new QueueStatsJson(q.Key, q.Value))], totals);
+        var states = queueStates.ToDictionary(static q => q.Name, StringComparer.Ordinal);
+        foreach (var state in queueStates.Where(static q => q.IsPaused))
+        {
+            queues.TryAdd(state.Name, new StateCountsJson());
+        }
+
+        return new StatsJson(database, at, [.. queues.Select(q => states.TryGetValue(q.Key, out var state)
+            ? new QueueStatsJson(q.Key, state.IsPaused, state.PausedAt, q.Value)
+            : new QueueStatsJson(q.Key, false, null, q.Value))], totals);
     }
 }
 
@@ -136,6 +145,9 @@ internal sealed record TaskListJson(IReadOnlyList<TaskJson> Tasks, long? NextAft
 
 /// <summary>What <c>retry</c> or <c>cancel</c> did to one task.</summary>
 internal sealed record TaskChangeJson(long Id, string Outcome, TaskState? State);
+
+/// <summary>What <c>pause</c> or <c>resume</c> did: the queue's state now, and whether this call changed it.</summary>
+internal sealed record QueuePauseJson(string Queue, bool Paused, bool Changed);
 
 /// <summary>What <c>purge</c> deleted.</summary>
 internal sealed record PurgeJson(DateTimeOffset FinishedBefore, int Deleted);

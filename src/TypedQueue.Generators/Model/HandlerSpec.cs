@@ -12,6 +12,8 @@ internal sealed record HandlerSpec(
     bool UniqueByPayload,
     string? Cron,
     string? CronTimeZone,
+    int RateLimit,
+    long RateLimitPeriodMilliseconds,
     string HandlerTypeName,
     bool IsStatic,
     string PayloadTypeName,

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace TypedQueue.Diagnostics;
 
-/// <summary>Log messages with fixed event ids (1xxx worker, 2xxx tasks, 3xxx store, 4xxx recurring, 60xx telemetry).</summary>
+/// <summary>Log messages with fixed event ids (1xxx worker, 2xxx tasks, 3xxx store, 4xxx recurring, 5xxx queues and rate limits, 60xx telemetry).</summary>
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "TypedQueue worker {WorkerId} started on '{DataSource}' with {Concurrency} slots")]
@@ -52,6 +52,9 @@ internal static partial class Log
 
     [LoggerMessage(4003, LogLevel.Error, "The recurring-task scheduler failed (is the store reachable?); retrying in {Delay}")]
     public static partial void RecurringSchedulerFailed(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(5000, LogLevel.Debug, "TypedQueue worker {WorkerId}: rate limits hold back pending tasks; the next start is allowed at {NextAllowedAt:O}")]
+    public static partial void RateLimited(ILogger logger, string workerId, DateTimeOffset nextAllowedAt);
 
     [LoggerMessage(6000, LogLevel.Warning, "TypedQueue could not read task counts for the typedqueue.queue.depth gauge; it reports the last counts read")]
     public static partial void DepthUnavailable(ILogger logger, Exception exception);

@@ -58,6 +58,20 @@ public abstract class TaskDefinition
     /// <summary>The time zone id <see cref="Cron"/> is read in; null is UTC.</summary>
     public string? CronTimeZone { get; init; }
 
+    /// <summary>The most tasks of this name that may start per <see cref="RateLimitPeriod"/> across every worker; null: no limit.</summary>
+    public int? RateLimit
+    {
+        get;
+        init => field = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A rate limit must allow at least 1 start.");
+    }
+
+    /// <summary>The window <see cref="RateLimit"/> counts starts in (default 1 second).</summary>
+    public TimeSpan RateLimitPeriod
+    {
+        get;
+        init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A rate limit period must be positive.");
+    } = TimeSpan.FromSeconds(1);
+
     /// <summary>Deserializes the payload and runs the handler; returns the result as JSON, or null when there is none.</summary>
     /// <exception cref="TaskPayloadException">The stored payload cannot be read as this task's payload type.</exception>
     public abstract ValueTask<string?> InvokeAsync(IServiceProvider services, string payloadJson, TaskContext context, CancellationToken cancellationToken);

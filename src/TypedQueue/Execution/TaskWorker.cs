@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TypedQueue.Diagnostics;
+using TypedQueue.Dispatch;
 using TypedQueue.Scheduling;
 using TypedQueue.Storage;
 
@@ -27,6 +28,9 @@ internal sealed class TaskWorker : BackgroundService
     private readonly RecurringScheduler _scheduler;
     private readonly string _dataSource;
     private readonly WorkerStatus _status;
+    private readonly ClaimPolicy _policy;
+    private readonly Dictionary<string, int> _queueLimits;
+    private readonly Dictionary<string, int> _runningByQueue = new(StringComparer.Ordinal);
     private int _running;
     private TaskCompletionSource? _allIdle;
 
@@ -41,6 +45,7 @@ internal sealed class TaskWorker : BackgroundService
         ITaskQueue queue,
         RecurringScheduler scheduler,
         WorkerStatus status,
+        TaskHandlerTable handlers,
         ILogger<TaskWorker> logger)
     {
         _status = status;
@@ -54,6 +59,8 @@ internal sealed class TaskWorker : BackgroundService
         _logger = logger;
         _scheduler = scheduler;
         _dataSource = (store as TypedQueue.Storage.Sqlite.SqliteTaskStore)?.DataSource ?? store.ToString() ?? "store";
+        _policy = ClaimPolicy.From(_options, handlers.Definitions);
+        _queueLimits = _options.Queues.Where(static q => q.Value.Concurrency is not null).ToDictionary(static q => q.Key, static q => q.Value.Concurrency!.Value, StringComparer.Ordinal);
         WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
         _ = queue; // resolving the queue here makes Tasks.X.EnqueueAsync usable in worker-only hosts too.
     }
@@ -89,6 +96,7 @@ internal sealed class TaskWorker : BackgroundService
             // no backlog to claim from, or when the oldest has waited CompletionLinger.
             var batchThreshold = Math.Max(1, _options.Concurrency / 4);
             DateTimeOffset? nextDue = null;
+            DateTimeOffset? nextAllowed = null;
             var mustClaim = true;
             var backlog = false;
             while (!stoppingToken.IsCancellationRequested)
@@ -107,7 +115,8 @@ internal sealed class TaskWorker : BackgroundService
                     try
                     {
                         var now = _timeProvider.GetUtcNow();
-                        claim = await _store.ClaimAvailableAsync(new ClaimRequest(WorkerId, claimNow ? free : 0, now, now + _options.LeaseDuration), batch, stoppingToken).ConfigureAwait(false);
+                        var request = new ClaimRequest(WorkerId, claimNow ? free : 0, now, now + _options.LeaseDuration, _policy, FreeQueueSlots());
+                        claim = await _store.ClaimAvailableAsync(request, batch, stoppingToken).ConfigureAwait(false);
                         storeRetryDelay = TimeSpan.FromMilliseconds(100);
                     }
                     catch (TaskStoreException ex)
@@ -127,12 +136,20 @@ internal sealed class TaskWorker : BackgroundService
                     foreach (var task in claim.Tasks)
                     {
                         Interlocked.Increment(ref _running);
+                        TrackQueueRunning(task.Queue, +1);
                         _ = Task.Run(() => RunAsync(task, handlersStopping.Token), CancellationToken.None);
                     }
 
                     nextDue = claim.NextScheduledAt;
                     if (claimNow)
                     {
+                        // A rate limit held tasks back: sleep until it allows the next start rather than polling for it.
+                        if (claim.NextAllowedAt is { } allowedAt && allowedAt != nextAllowed)
+                        {
+                            Log.RateLimited(_logger, WorkerId, allowedAt);
+                        }
+
+                        nextAllowed = claim.NextAllowedAt;
                         backlog = claim.Tasks.Count == free;
                         if (backlog)
                         {
@@ -155,6 +172,11 @@ internal sealed class TaskWorker : BackgroundService
                     wakeAt = due;
                 }
 
+                if (nextAllowed is { } allowed && allowed < wakeAt)
+                {
+                    wakeAt = allowed;
+                }
+
                 if (_completions.OldestAt is { } pendingSince && pendingSince + CompletionLinger < wakeAt)
                 {
                     wakeAt = pendingSince + CompletionLinger;
@@ -163,6 +185,7 @@ internal sealed class TaskWorker : BackgroundService
                 var woken = await _wake.WaitUntilAsync(wakeAt, _timeProvider, stoppingToken).ConfigureAwait(false);
                 mustClaim = woken
                     || (nextDue is { } dueNow && dueNow <= _timeProvider.GetUtcNow())
+                    || (nextAllowed is { } allowedNow && allowedNow <= _timeProvider.GetUtcNow())
                     || await _store.HasExternalWritesAsync(stoppingToken).ConfigureAwait(false);
             }
         }
@@ -233,12 +256,38 @@ internal sealed class TaskWorker : BackgroundService
         }
         finally
         {
+            TrackQueueRunning(task.Queue, -1);
             if (Interlocked.Decrement(ref _running) == 0)
             {
                 Volatile.Read(ref _allIdle)?.TrySetResult();
             }
 
             _wake.Set();
+        }
+    }
+
+    /// <summary>Free slots of each queue with a concurrency of its own (null when no queue has one).</summary>
+    private Dictionary<string, int>? FreeQueueSlots()
+    {
+        if (_queueLimits.Count == 0)
+        {
+            return null;
+        }
+
+        lock (_runningByQueue)
+        {
+            return _queueLimits.ToDictionary(static q => q.Key, q => q.Value - _runningByQueue.GetValueOrDefault(q.Key), StringComparer.Ordinal);
+        }
+    }
+
+    private void TrackQueueRunning(string queue, int delta)
+    {
+        if (_queueLimits.ContainsKey(queue))
+        {
+            lock (_runningByQueue)
+            {
+                _runningByQueue[queue] = _runningByQueue.GetValueOrDefault(queue) + delta;
+            }
         }
     }
 

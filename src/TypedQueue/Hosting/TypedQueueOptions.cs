@@ -65,6 +65,12 @@ public sealed class TypedQueueOptions
 
     /// <summary>How much a crash may cost. <see cref="TaskDurability.Normal"/> survives a process crash; <see cref="TaskDurability.Full"/> also a power cut.</summary>
     public TaskDurability Durability { get; set; } = TaskDurability.Normal;
+
+    /// <summary>Settings per named queue (concurrency, weight, FIFO/LIFO, rate limit), bound from <c>TypedQueue:Queues:&lt;name&gt;</c>.</summary>
+    public Dictionary<string, QueueOptions> Queues { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How free slots are shared between queues. Default <see cref="TypedQueue.QueueOrder.Priority"/>: one line by task priority.</summary>
+    public QueueOrder QueueOrder { get; set; } = QueueOrder.Priority;
 }
 
 /// <summary>Settings of the PostgreSQL store; used when <see cref="TypedQueueOptions.Store"/> is <c>PostgreSql</c>.</summary>

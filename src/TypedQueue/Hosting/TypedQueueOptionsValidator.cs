@@ -29,6 +29,24 @@ internal sealed class TypedQueueOptionsValidator : IValidateOptions<TypedQueueOp
         Check(options.MaxCatchUpRuns is >= 1 and <= 10_000, "TypedQueue:MaxCatchUpRuns must be between 1 and 10000.");
         Check(InRange(options.MisfireThreshold, TimeSpan.Zero, TimeSpan.FromDays(1)), "TypedQueue:MisfireThreshold must be between 0 and 1 day.");
         Check(Enum.IsDefined(options.Durability), "TypedQueue:Durability must be Normal or Full.");
+        Check(Enum.IsDefined(options.QueueOrder), "TypedQueue:QueueOrder must be Priority, Strict or Weighted.");
+        foreach (var (queueName, queue) in options.Queues ?? [])
+        {
+            var key = $"TypedQueue:Queues:{queueName}";
+            Check(!string.IsNullOrWhiteSpace(queueName) && !queueName.Any(char.IsControl), $"{key}: a queue name must be non-empty and free of control characters.");
+            if (queue is null)
+            {
+                failures.Add($"{key} has no settings.");
+                continue;
+            }
+
+            Check(queue.Concurrency is null or (>= 1 and <= 10_000), $"{key}:Concurrency must be between 1 and 10000 (or not set).");
+            Check(queue.Weight is >= 1 and <= 1000, $"{key}:Weight must be between 1 and 1000.");
+            Check(Enum.IsDefined(queue.Order), $"{key}:Order must be Fifo or Lifo.");
+            Check(queue.RateLimit is null or >= 1, $"{key}:RateLimit must be at least 1 (or not set).");
+            Check(InRange(queue.RateLimitPeriod, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7)), $"{key}:RateLimitPeriod must be between 1 ms and 7 days.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 
         void Check(bool ok, string failure)

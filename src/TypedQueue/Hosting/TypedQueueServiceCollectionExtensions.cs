@@ -81,6 +81,7 @@ public static class TypedQueueServiceCollectionExtensions
             sp.GetRequiredService<ITaskQueue>(),
             sp.GetRequiredService<RecurringScheduler>(),
             sp.GetRequiredService<WorkerStatus>(),
+            sp.GetRequiredService<TaskHandlerTable>(),
             sp.GetRequiredService<ILogger<TaskWorker>>()));
         return services;
     }

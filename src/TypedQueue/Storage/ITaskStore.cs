@@ -105,6 +105,15 @@ internal interface ITaskStore : IAsyncDisposable
     /// lease expired before <paramref name="leaseExpiredBefore"/> (nobody rescued them).
     /// </summary>
     Task<StoreHealth> GetHealthAsync(DateTimeOffset now, DateTimeOffset leaseExpiredBefore, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pauses or resumes a queue, durably: claims (in every process on the store) leave a paused queue's pending tasks
+    /// alone. Returns false when the queue already was in that state.
+    /// </summary>
+    Task<bool> SetQueuePausedAsync(string queue, bool paused, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Every queue that has tasks or a pause record, by name, with its paused state.</summary>
+    Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A health snapshot of a store (see <see cref="ITaskStore.GetHealthAsync"/>).</summary>
@@ -129,11 +138,24 @@ internal sealed record NewTask(
     string? TraceParent = null,
     string? TraceState = null);
 
-/// <summary>A claim: which worker, how many free slots, and until when the lease holds.</summary>
-internal readonly record struct ClaimRequest(string WorkerId, int Max, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
+/// <summary>
+/// A claim: which worker, how many free slots, and until when the lease holds. <see cref="Policy"/> adds queue order,
+/// FIFO/LIFO and rate limits; <see cref="QueueSlots"/> caps what the claim takes from a queue (its free slots in this
+/// worker under a per-queue concurrency). Paused queues are always skipped.
+/// </summary>
+internal readonly record struct ClaimRequest(
+    string WorkerId,
+    int Max,
+    DateTimeOffset Now,
+    DateTimeOffset LeaseExpiresAt,
+    ClaimPolicy? Policy = null,
+    IReadOnlyDictionary<string, int>? QueueSlots = null);
 
-/// <summary>The tasks a claim took, and when the next scheduled task falls due (null when none is scheduled).</summary>
-internal readonly record struct ClaimResult(IReadOnlyList<ClaimedTask> Tasks, DateTimeOffset? NextScheduledAt);
+/// <summary>
+/// The tasks a claim took, when the next scheduled task falls due (null when none is scheduled), and when a rate
+/// limit that held back pending tasks next allows a start (null when none did).
+/// </summary>
+internal readonly record struct ClaimResult(IReadOnlyList<ClaimedTask> Tasks, DateTimeOffset? NextScheduledAt, DateTimeOffset? NextAllowedAt = null);
 
 /// <summary>
 /// A task handed to a worker. <see cref="Attempt"/> already counts this attempt. <see cref="TraceParent"/> and

@@ -15,7 +15,7 @@ public static partial class Tasks
             10,
             5,
             (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shop.EmailPayload>)global::Shop.App.TypedQueueJson.Options.GetTypeInfo(typeof(global::Shop.EmailPayload)),
-            Invoke);
+            Invoke) { RateLimit = 10, RateLimitPeriod = global::System.TimeSpan.FromMilliseconds(1500) };
 
         /// <summary>Stores one task on the ambient queue and returns its id.</summary>
         public static global::System.Threading.Tasks.ValueTask<long> EnqueueAsync(global::Shop.EmailPayload payload, global::TypedQueue.EnqueueOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

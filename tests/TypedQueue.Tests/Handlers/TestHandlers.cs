@@ -23,6 +23,14 @@ public sealed class Recorder
     /// <summary>The activity current inside each <see cref="TestHandlers.Traced"/> attempt (null when none), by task id.</summary>
     public ConcurrentDictionary<long, System.Diagnostics.Activity?> Activities { get; } = new();
 
+    /// <summary>Handlers of the "limited" queue running right now, and the most ever at once.</summary>
+    public int LimitedRunning;
+
+    public int LimitedMaxRunning;
+
+    /// <summary>Completed when two "limited" handlers run at the same time.</summary>
+    public TaskCompletionSource LimitedPair { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public async Task<long> NextStartedAsync() =>
         await Started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
 }
@@ -84,6 +92,54 @@ public sealed class TestHandlers(Recorder recorder)
     /// <summary>Records the activity it runs under.</summary>
     [QueueTask(Name = "test.traced", Queue = "traced")]
     public void Traced(OrderPayload payload, TaskContext context) => recorder.Activities[context.Id] = System.Diagnostics.Activity.Current;
+
+    [QueueTask(Name = "test.mail", Queue = "emails")]
+    public void Mail(OrderPayload payload) => recorder.Order.Enqueue(payload.Label);
+
+    [QueueTask(Name = "test.stack", Queue = "stack")]
+    public void Stack(OrderPayload payload) => recorder.Order.Enqueue(payload.Label);
+
+    [QueueTask(Name = "test.high", Queue = "high")]
+    public void High(OrderPayload payload) => recorder.Order.Enqueue(payload.Label);
+
+    [QueueTask(Name = "test.low", Queue = "low")]
+    public void Low(OrderPayload payload) => recorder.Order.Enqueue(payload.Label);
+
+    /// <summary>At most 3 starts a minute, across every worker on the database.</summary>
+    [QueueTask(Name = "test.throttled", RateLimit = 3, RateLimitPeriodSeconds = 60)]
+    public void Throttled(OrderPayload payload) => recorder.Order.Enqueue(payload.Label);
+
+    /// <summary>Counts how many run at once; the first two wait until they run together.</summary>
+    [QueueTask(Name = "test.limited", Queue = "limited")]
+    public async Task Limited(OrderPayload payload, CancellationToken cancellationToken)
+    {
+        var running = Interlocked.Increment(ref recorder.LimitedRunning);
+        try
+        {
+            int max;
+            while (running > (max = Volatile.Read(ref recorder.LimitedMaxRunning)) && Interlocked.CompareExchange(ref recorder.LimitedMaxRunning, running, max) != max)
+            {
+            }
+
+            if (running >= 2)
+            {
+                recorder.LimitedPair.TrySetResult();
+            }
+
+            if (payload.Sequence < 2)
+            {
+                await recorder.LimitedPair.Task.WaitAsync(cancellationToken);
+            }
+            else
+            {
+                await Task.Yield();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref recorder.LimitedRunning);
+        }
+    }
 
     [QueueTask(Queue = "math")]
     public static SumResult Sum(int[] numbers) => new(numbers.Sum(), "sum");

@@ -50,6 +50,113 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
     }
 
     [Fact]
+    public async Task Batched_successes_look_tasks_up_by_id_however_many_are_running()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteTaskStore.SucceedManySql;
+        command.Parameters.AddWithValue("$done", "[[1,0,\"w\"]]");
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, p => p.StartsWith("SEARCH tq_tasks USING INTEGER PRIMARY KEY", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, p => p.Contains("tq_tasks_state_id", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(SqliteTaskStore.PromoteSql, "SEARCH tq_tasks USING COVERING INDEX tq_tasks_scheduled (run_at<?)")]
+    [InlineData(SqliteTaskStore.NextDueSql, "SEARCH tq_tasks USING COVERING INDEX tq_tasks_scheduled")]
+    public async Task Promotion_and_the_next_due_time_use_the_scheduled_index(string sql, string step)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        if (sql.Contains("$now", StringComparison.Ordinal))
+        {
+            command.Parameters.AddWithValue("$now", 1);
+        }
+
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Equal(step, Assert.Single(plan));
+    }
+
+    [Theory]
+    [InlineData(SqliteTaskStore.NextQueueSql, "tq_tasks_lane_fifo")]
+    [InlineData(SqliteTaskStore.NextLaneSql, "tq_tasks_lane_fifo")]
+    [InlineData(SqliteTaskStore.LaneFifoSql, "tq_tasks_lane_fifo")]
+    [InlineData(SqliteTaskStore.LaneLifoSql, "tq_tasks_lane_lifo")]
+    public async Task The_lane_queries_seek_their_index_and_never_sort(string sql, string index)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteTaskStore.LaneFifoIndexSql + ";" + SqliteTaskStore.LaneLifoIndexSql;
+        await command.ExecuteNonQueryAsync();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "$queue", "$name", "$limit" })
+        {
+            if (sql.Contains(name, StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(name, name == "$limit" ? 10 : "x");
+            }
+        }
+
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        var step = Assert.Single(plan);
+        Assert.Matches($@"^SEARCH tq_tasks USING (COVERING )?INDEX {index} \(queue[=>]", step);
+    }
+
+    [Fact]
+    public async Task Lane_indexes_exist_only_once_a_claim_needs_them_or_a_queue_is_paused()
+    {
+        await Store.InsertManyAsync([new NewTask("a", "default", 0, 1, "{}", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null)], default);
+        await Store.ClaimAvailableAsync(new ClaimRequest("w", 10, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1)), [], default);
+        Assert.Empty(await LaneIndexesAsync());
+
+        await Store.SetQueuePausedAsync("emails", true, DateTimeOffset.UnixEpoch, default);
+        Assert.Equal(["tq_tasks_lane_fifo"], await LaneIndexesAsync());
+
+        var lifo = new ClaimPolicy(QueueOrder.Priority, new Dictionary<string, QueuePolicy> { ["default"] = new(1, TaskOrder.Lifo, null) }, new Dictionary<string, RateLimit>());
+        await Store.InsertManyAsync([new NewTask("b", "default", 0, 1, "{}", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null)], default);
+        Assert.Single((await Store.ClaimAvailableAsync(new ClaimRequest("w", 10, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1), lifo), [], default)).Tasks);
+        Assert.Equal(["tq_tasks_lane_fifo", "tq_tasks_lane_lifo"], await LaneIndexesAsync());
+    }
+
+    private async Task<List<string>> LaneIndexesAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'tq_tasks_lane_%' ORDER BY name";
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    [Fact]
     public async Task A_schema_newer_than_this_version_is_refused_with_a_clear_error()
     {
         await using (var connection = new SqliteConnection($"Data Source={_db.Path}"))

@@ -401,7 +401,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(firing.TaskIds[0], Assert.Single(again.TaskIds));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task The_trace_context_of_an_enqueue_comes_back_with_the_claim()
     {
         const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -417,7 +417,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(((string?)null, (string?)null), (claimed["untraced"].TraceParent, claimed["untraced"].TraceState));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Health_reports_ready_tasks_the_oldest_due_time_and_expired_leases_nobody_rescued()
     {
         var empty = await Store.GetHealthAsync(T0, T0, default);
@@ -443,6 +443,160 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(0, (await Store.GetHealthAsync(now, T0.AddMinutes(1), default)).ExpiredLeases);
     }
 
+    [SkippableFact]
+    public async Task A_paused_queue_keeps_its_tasks_pending_and_claims_skip_it_until_resumed()
+    {
+        var ids = await Store.InsertManyAsync([New("mail-high", queue: "emails", priority: 10), New("mail", queue: "emails"), New("a", runAt: T0.AddSeconds(-1)), New("b")], default);
+        Assert.Empty(await ClaimTasksAsync(Claim("w", 0))); // reads the flags once, before the pause
+
+        Assert.True(await Store.SetQueuePausedAsync("emails", true, T0, default));
+        Assert.False(await Store.SetQueuePausedAsync("emails", true, T0.AddSeconds(1), default));
+        Assert.Equal(["a", "b"], (await ClaimTasksAsync(Claim("w", 10))).Select(t => t.Name));
+
+        var untouched = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal((TaskState.Pending, 0, (DateTimeOffset?)null), (untouched.State, untouched.Attempts, untouched.StartedAt));
+        Assert.Equal([new QueueInfo("default", false, null), new QueueInfo("emails", true, T0)], await Store.ListQueuesAsync(default));
+
+        Assert.True(await Store.SetQueuePausedAsync("emails", false, T0.AddSeconds(2), default));
+        Assert.False(await Store.SetQueuePausedAsync("emails", false, T0.AddSeconds(3), default));
+        Assert.Equal(["mail-high", "mail"], (await ClaimTasksAsync(Claim("w", 10))).Select(t => t.Name));
+        Assert.Equal([new QueueInfo("default", false, null), new QueueInfo("emails", false, null)], await Store.ListQueuesAsync(default));
+    }
+
+    [SkippableFact]
+    public async Task A_pause_written_by_another_process_holds_for_this_stores_next_claim()
+    {
+        await Store.InsertManyAsync([New("mail", queue: "emails"), New("a")], default);
+        Assert.Empty(await ClaimTasksAsync(Claim("w", 0))); // this store has read the (empty) flags
+
+        await using (var other = CreateStore())
+        {
+            Assert.True(await other.SetQueuePausedAsync("emails", true, T0, default));
+        }
+
+        Assert.Equal(["a"], (await ClaimTasksAsync(Claim("w", 10))).Select(t => t.Name));
+        Assert.Empty(await ClaimTasksAsync(Claim("w", 10)));
+
+        await using (var other = CreateStore())
+        {
+            Assert.True(await other.SetQueuePausedAsync("emails", false, T0, default));
+        }
+
+        Assert.Equal(["mail"], (await ClaimTasksAsync(Claim("w", 10))).Select(t => t.Name));
+    }
+
+    [SkippableFact]
+    public async Task A_lifo_queue_hands_out_its_newest_task_first_within_a_priority()
+    {
+        await Store.InsertManyAsync(
+        [
+            New("old", queue: "stack", runAt: T0.AddSeconds(-3)),
+            New("urgent-old", queue: "stack", priority: 10, runAt: T0.AddSeconds(-4)),
+            New("middle", queue: "stack", runAt: T0.AddSeconds(-2)),
+            New("other-name-newest", queue: "stack", runAt: T0.AddSeconds(-1)),
+            New("fifo-old", queue: "line", runAt: T0.AddSeconds(-3)),
+            New("fifo-new", queue: "line", runAt: T0.AddSeconds(-1)),
+        ], default);
+        var policy = Policy(QueueOrder.Strict, queues: new() { ["stack"] = new QueuePolicy(2, TaskOrder.Lifo, null) });
+
+        var first = await ClaimTasksAsync(Claim("w", 3) with { Policy = policy });
+        var rest = await ClaimTasksAsync(Claim("w", 10) with { Policy = policy });
+
+        Assert.Equal(["urgent-old", "other-name-newest", "middle"], first.Select(t => t.Name));
+        Assert.Equal(["old", "fifo-old", "fifo-new"], rest.Select(t => t.Name));
+    }
+
+    [SkippableFact]
+    public async Task A_claim_takes_no_more_from_a_queue_than_its_free_slots()
+    {
+        await Store.InsertManyAsync([New("m1", queue: "emails"), New("m2", queue: "emails"), New("m3", queue: "emails"), New("a"), New("b")], default);
+
+        var first = await ClaimTasksAsync(Claim("w", 10) with { QueueSlots = new Dictionary<string, int> { ["emails"] = 1 } });
+        var none = await ClaimTasksAsync(Claim("w", 10) with { QueueSlots = new Dictionary<string, int> { ["emails"] = 0 } });
+        var second = await ClaimTasksAsync(Claim("w", 10) with { QueueSlots = new Dictionary<string, int> { ["emails"] = 2 } });
+
+        Assert.Equal(["m1", "a", "b"], first.Select(t => t.Name));
+        Assert.Empty(none);
+        Assert.Equal(["m2", "m3"], second.Select(t => t.Name));
+    }
+
+    [SkippableFact]
+    public async Task A_task_rate_limit_allows_n_starts_per_window_across_stores_and_says_when_the_next_is_allowed()
+    {
+        await Store.InsertManyAsync([.. Enumerable.Range(0, 5).Select(_ => New("api")), New("other")], default);
+        var policy = Policy(QueueOrder.Priority, names: new() { ["api"] = new RateLimit(2, TimeSpan.FromSeconds(10)) });
+
+        var first = await Store.ClaimAvailableAsync(Claim("w", 10) with { Policy = policy }, [], default);
+        Assert.Equal(["api", "api", "other"], first.Tasks.Select(t => t.Name));
+        Assert.Equal(T0.AddSeconds(10), first.NextAllowedAt);
+
+        var held = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddSeconds(9.999)) with { Policy = policy }, [], default);
+        Assert.Empty(held.Tasks);
+        Assert.Equal(T0.AddSeconds(10), held.NextAllowedAt);
+
+        await using (var other = CreateStore())
+        {
+            var elsewhere = await other.ClaimAvailableAsync(Claim("w2", 1, T0.AddSeconds(10)) with { Policy = policy }, [], default);
+            Assert.Equal("api", Assert.Single(elsewhere.Tasks).Name);
+        }
+
+        var again = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddSeconds(11)) with { Policy = policy }, [], default);
+        Assert.Equal("api", Assert.Single(again.Tasks).Name); // the other store's start counts against the limit
+        Assert.Equal(T0.AddSeconds(20), again.NextAllowedAt);
+        Assert.Single(await ClaimTasksAsync(Claim("w", 10, T0.AddSeconds(20)) with { Policy = policy }));
+    }
+
+    [SkippableFact]
+    public async Task A_queue_rate_limit_counts_every_task_name_of_the_queue()
+    {
+        await Store.InsertManyAsync([New("a", queue: "api"), New("b", queue: "api"), New("c", queue: "api"), New("free")], default);
+        var policy = Policy(QueueOrder.Priority, queues: new() { ["api"] = new QueuePolicy(1, TaskOrder.Fifo, new RateLimit(2, TimeSpan.FromMinutes(1))) });
+
+        var first = await Store.ClaimAvailableAsync(Claim("w", 10) with { Policy = policy }, [], default);
+        var later = await Store.ClaimAvailableAsync(Claim("w", 10, T0.AddMinutes(1)) with { Policy = policy }, [], default);
+
+        Assert.Equal(["a", "b", "free"], first.Tasks.Select(t => t.Name));
+        Assert.Equal(T0.AddMinutes(1), first.NextAllowedAt);
+        Assert.Equal(["c"], later.Tasks.Select(t => t.Name));
+    }
+
+    [SkippableFact]
+    public async Task Strict_order_serves_heavier_queues_first_whatever_the_task_priorities()
+    {
+        await Store.InsertManyAsync(
+        [
+            New("low-1", queue: "low", priority: 20), New("low-2", queue: "low", priority: 20), New("high-1", queue: "high", priority: -10),
+            New("high-2", queue: "high"), New("also-light", queue: "also-low", priority: 30),
+        ], default);
+        var policy = Policy(QueueOrder.Strict, queues: new() { ["high"] = new QueuePolicy(5, TaskOrder.Fifo, null) });
+
+        var claimed = await ClaimTasksAsync(Claim("w", 4) with { Policy = policy });
+
+        // Equal weights (low, also-low) fall back to task priority between them.
+        Assert.Equal(["high-2", "high-1", "also-light", "low-1"], claimed.Select(t => t.Name));
+    }
+
+    [SkippableFact]
+    public async Task Weighted_order_shares_slots_by_weight_over_many_small_claims_and_within_one()
+    {
+        await Store.InsertManyAsync([.. Enumerable.Range(0, 12).Select(i => New($"a{i:00}", queue: "a")), .. Enumerable.Range(0, 12).Select(i => New($"b{i:00}", queue: "b"))], default);
+        var policy = Policy(QueueOrder.Weighted, queues: new() { ["a"] = new QueuePolicy(3, TaskOrder.Fifo, null) });
+
+        var oneByOne = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            oneByOne.Add(Assert.Single(await ClaimTasksAsync(Claim("w", 1) with { Policy = policy })).Queue);
+        }
+
+        var batch = await ClaimTasksAsync(Claim("w", 4) with { Policy = policy });
+
+        Assert.Equal(["a", "a", "b", "a", "a", "a", "b", "a"], oneByOne);
+        Assert.Equal((3, 1), (batch.Count(t => t.Queue == "a"), batch.Count(t => t.Queue == "b")));
+    }
+
+    private static ClaimPolicy Policy(QueueOrder order, Dictionary<string, QueuePolicy>? queues = null, Dictionary<string, RateLimit>? names = null) =>
+        new(order, queues ?? [], names ?? []);
+
     private async Task<IReadOnlyList<ClaimedTask>> ClaimTasksAsync(ClaimRequest request) =>
         (await Store.ClaimAvailableAsync(request, [], default)).Tasks;
 
@@ -452,7 +606,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     private static RecurringRow Recurring(string id, string cron, DateTimeOffset next) =>
         new(id, "job", "default", 0, 3, cron, "UTC", "{}", null, false, next);
 
-    [Fact]
+    [SkippableFact]
     public async Task Listing_filters_by_state_queue_and_name_together_and_pages_by_id()
     {
         var ids = await Store.InsertManyAsync(

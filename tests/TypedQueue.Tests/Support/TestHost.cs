@@ -40,6 +40,7 @@ public sealed class TestHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         var logs = new LogSignals();
         builder.Logging.AddProvider(logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug); // debug events are signals too (say, 5000: held back by a rate limit)
         var recorder = new Recorder();
         builder.Services.AddSingleton(recorder);
         if (timeProvider is not null)

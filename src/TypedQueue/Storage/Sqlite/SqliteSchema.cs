@@ -89,11 +89,29 @@ internal static class SqliteSchema
         """,
 
         // 5: the trace context of the enqueue (W3C traceparent and tracestate), so the span that runs the task joins the
-        // trace that enqueued it. Null when nobody traced the enqueue. (Written as migration 6 in the telemetry branch's
-        // brief; migrations must be contiguous, so it takes the next free number at merge.)
+        // trace that enqueued it. Null when nobody traced the enqueue.
         """
         ALTER TABLE tq_tasks ADD COLUMN trace_parent TEXT;
         ALTER TABLE tq_tasks ADD COLUMN trace_state TEXT;
+        """,
+
+        // 6: named queues and rate limits. tq_queues holds the durable pause flag (every process's claims read it).
+        // tq_rate_starts is the log of recent starts per limit key ('task:<name>' or 'queue:<name>'), one row per
+        // claim instant, pruned as it leaves the window. The lane indexes a claim needs to skip paused queues or
+        // throttled names (SqliteTaskStore.LaneFifoIndexSql / LaneLifoIndexSql) are created on first use, so a
+        // database that never uses these features pays nothing for them on every insert and claim.
+        """
+        CREATE TABLE tq_queues (
+            name       TEXT    PRIMARY KEY,
+            paused     INTEGER NOT NULL,
+            changed_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE tq_rate_starts (
+            key        TEXT    NOT NULL,
+            started_at INTEGER NOT NULL,
+            starts     INTEGER NOT NULL,
+            PRIMARY KEY (key, started_at)
+        ) STRICT, WITHOUT ROWID;
         """,
     ];
 

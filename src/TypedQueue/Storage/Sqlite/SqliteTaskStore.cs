@@ -8,7 +8,7 @@ namespace TypedQueue.Storage.Sqlite;
 /// comes from this process), each in a <c>BEGIN IMMEDIATE</c> transaction; other processes are waited for by
 /// busy_timeout and a bounded retry. Reads use pooled connections and never block the writer (WAL).
 /// </summary>
-internal sealed class SqliteTaskStore : ITaskStore
+internal sealed partial class SqliteTaskStore : ITaskStore
 {
     /// <summary>
     /// Claims the best pending tasks in one statement. INDEXED BY pins the walk to the pending index, so the cost stays
@@ -20,6 +20,27 @@ internal sealed class SqliteTaskStore : ITaskStore
         WHERE id IN (SELECT id FROM tq_tasks INDEXED BY tq_tasks_pending WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT $max)
         RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
         """;
+
+    /// <summary>
+    /// Marks a batch of plain successes done, each only while its worker holds it. The unary <c>+</c> keeps the planner
+    /// from walking every running task through the (state, id) index with the batch as the inner loop: the batch's
+    /// ids are looked up by primary key instead, so the cost does not grow with the number of running tasks.
+    /// </summary>
+    internal const string SucceedManySql = """
+        UPDATE tq_tasks
+        SET state = 3, finished_at = done.at, result = NULL, worker_id = NULL, lease_expires_at = NULL
+        FROM (SELECT value ->> 0 AS id, value ->> 1 AS at, value ->> 2 AS worker FROM json_each($done)) AS done
+        WHERE tq_tasks.id = done.id AND +tq_tasks.state = 2 AND tq_tasks.worker_id = done.worker
+        """;
+
+    /// <summary>
+    /// Makes due scheduled tasks pending. INDEXED BY, as for the claim: left to itself the planner walks every scheduled
+    /// task through tq_tasks_state_id, so a deep backlog of delayed tasks would slow every claim.
+    /// </summary>
+    internal const string PromoteSql = "UPDATE tq_tasks INDEXED BY tq_tasks_scheduled SET state = 1 WHERE state = 0 AND run_at <= $now";
+
+    /// <summary>When the earliest scheduled task falls due: the first entry of the scheduled index.</summary>
+    internal const string NextDueSql = "SELECT min(run_at) FROM tq_tasks INDEXED BY tq_tasks_scheduled WHERE state = 0";
 
     /// <summary>Error type recorded on a task whose worker stopped renewing its lease.</summary>
     internal const string LeaseExpiredError = "TypedQueue.LeaseExpired";
@@ -296,10 +317,18 @@ internal sealed class SqliteTaskStore : ITaskStore
             }
 
             var now = request.Now.ToUnixTimeMilliseconds();
-            var promote = _promote ??= Prepare(connection, "UPDATE tq_tasks SET state = 1 WHERE state = 0 AND run_at <= $now", "$now");
+            var promote = _promote ??= Prepare(connection, PromoteSql, "$now");
             promote.Transaction = transaction;
             promote.Parameters[0].Value = now;
             await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // Paused queues, rate limits, per-queue slots, LIFO or queue weights need the lane-by-lane claim; the
+            // common case stays one statement over the pending index.
+            await RefreshPausedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            if (_paused.Count > 0 || request.Policy is { IsPlain: false } || request.QueueSlots is { Count: > 0 })
+            {
+                return await ClaimByLaneAsync(connection, transaction, request, now, cancellationToken).ConfigureAwait(false);
+            }
 
             var claim = _claim ??= Prepare(connection, ClaimSql, "$worker", "$lease", "$now", "$max");
             claim.Transaction = transaction;
@@ -313,19 +342,7 @@ internal sealed class SqliteTaskStore : ITaskStore
             {
                 while (reader is not null && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    claimed.Add(new ClaimedTask(
-                        Id: reader.GetInt64(0),
-                        Name: reader.GetString(1),
-                        Queue: reader.GetString(2),
-                        Priority: reader.GetInt32(3),
-                        Payload: reader.GetString(4),
-                        Attempt: reader.GetInt32(5),
-                        MaxAttempts: reader.GetInt32(6),
-                        EnqueuedAt: FromMs(reader.GetInt64(7)),
-                        ScheduledAt: FromMs(reader.GetInt64(8)),
-                        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
-                        TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
-                        TraceState: reader.IsDBNull(11) ? null : reader.GetString(11)));
+                    claimed.Add(ReadClaimed(reader));
                 }
             }
 
@@ -334,11 +351,16 @@ internal sealed class SqliteTaskStore : ITaskStore
                 : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
                 : a.Id.CompareTo(b.Id));
 
-            var nextDue = _nextDue ??= Prepare(connection, "SELECT min(run_at) FROM tq_tasks WHERE state = 0");
-            nextDue.Transaction = transaction;
-            var next = await nextDue.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return new ClaimResult(claimed, next is long ms ? FromMs(ms) : null);
+            return new ClaimResult(claimed, await NextDueAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
         }, cancellationToken);
+
+    private async Task<DateTimeOffset?> NextDueAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var nextDue = _nextDue ??= Prepare(connection, NextDueSql);
+        nextDue.Transaction = transaction;
+        var next = await nextDue.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return next is long ms ? FromMs(ms) : null;
+    }
 
     public async Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken)
     {
@@ -381,12 +403,7 @@ internal sealed class SqliteTaskStore : ITaskStore
         var plain = completions.Where(static c => c.Outcome == TaskOutcome.Succeeded && c.Result is null).ToList();
         if (plain.Count > 0)
         {
-            var succeed = _succeedMany ??= Prepare(connection, """
-                UPDATE tq_tasks
-                SET state = 3, finished_at = done.at, result = NULL, worker_id = NULL, lease_expires_at = NULL
-                FROM (SELECT value ->> 0 AS id, value ->> 1 AS at, value ->> 2 AS worker FROM json_each($done)) AS done
-                WHERE tq_tasks.id = done.id AND tq_tasks.state = 2 AND tq_tasks.worker_id = done.worker
-                """, "$done");
+            var succeed = _succeedMany ??= Prepare(connection, SucceedManySql, "$done");
             succeed.Transaction = transaction;
             succeed.Parameters[0].Value = SuccessesAsJson(plain);
             written += await succeed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -709,6 +726,10 @@ internal sealed class SqliteTaskStore : ITaskStore
             // Keys whose window ended, and keys of tasks that no longer exist, are released.
             command.CommandText = "DELETE FROM tq_unique WHERE expires_at < $cutoff OR task_id NOT IN (SELECT id FROM tq_tasks)";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // Starts older than the cut-off are outside any sensible rate window; claims prune their own keys anyway.
+            command.CommandText = "DELETE FROM tq_rate_starts WHERE started_at < $cutoff";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return deleted;
         }, cancellationToken);
 
@@ -920,10 +941,12 @@ internal sealed class SqliteTaskStore : ITaskStore
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6 && attempt < MaxBusyRetries)
             {
+                ForgetUncommitted();
                 await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt * attempt), cancellationToken).ConfigureAwait(false);
             }
             catch (SqliteException ex)
             {
+                ForgetUncommitted();
                 throw Translate(ex, action);
             }
         }
@@ -1045,6 +1068,7 @@ internal sealed class SqliteTaskStore : ITaskStore
         }
 
         _insert = _promote = _claim = _complete = _nextDue = _succeedMany = null;
+        ResetLaneCommands();
         _writer?.Dispose();
         _writer = null;
     }

@@ -1,0 +1,109 @@
+namespace TypedQueue.Storage;
+
+/// <summary>
+/// Chooses which pending tasks a claim takes, given each queue's best candidates (already in the queue's own order),
+/// its free slots and rate allowance, and the allowance of each rate-limited task name. Store-independent, so every
+/// store shares the same rules. Keeps the weighted round robin's running credit between claims (one per store), so
+/// weights hold over many small claims too.
+/// </summary>
+internal sealed class ClaimSelection
+{
+    private readonly Dictionary<string, long> _credit = new(StringComparer.Ordinal);
+
+    /// <summary>Picks up to <paramref name="max"/> candidates; returns them in the order they should start.</summary>
+    public List<Candidate> Select(
+        ClaimPolicy policy,
+        int max,
+        IReadOnlyList<QueueCandidates> queues,
+        Dictionary<string, int> nameAllowance)
+    {
+        var picked = new List<Candidate>(Math.Min(max, 256));
+        var heads = new int[queues.Count];
+        var left = new int[queues.Count];
+        for (var i = 0; i < queues.Count; i++)
+        {
+            left[i] = queues[i].Allowance;
+        }
+
+        while (picked.Count < max)
+        {
+            // Queues that may still start something: a slot, allowance left, and a next candidate whose name has allowance.
+            var best = -1;
+            long totalWeight = 0;
+            for (var i = 0; i < queues.Count; i++)
+            {
+                var list = queues[i].Tasks;
+                while (heads[i] < list.Count && nameAllowance.TryGetValue(list[heads[i]].Name, out var n) && n <= 0)
+                {
+                    heads[i]++;
+                }
+
+                if (left[i] <= 0 || heads[i] >= list.Count)
+                {
+                    continue;
+                }
+
+                var weight = Math.Max(1, queues[i].Weight);
+                switch (policy.Order)
+                {
+                    case QueueOrder.Strict:
+                        // Heavier first; between queues of equal weight, the better next task (as under Priority).
+                        if (best < 0 || queues[i].Weight > queues[best].Weight
+                            || (queues[i].Weight == queues[best].Weight && Before(list[heads[i]], queues[best].Tasks[heads[best]])))
+                        {
+                            best = i;
+                        }
+
+                        break;
+                    case QueueOrder.Weighted:
+                        totalWeight += weight;
+                        var credit = _credit[queues[i].Queue] = _credit.GetValueOrDefault(queues[i].Queue) + weight;
+                        if (best < 0 || credit > _credit[queues[best].Queue])
+                        {
+                            best = i;
+                        }
+
+                        break;
+                    default:
+                        if (best < 0 || Before(list[heads[i]], queues[best].Tasks[heads[best]]))
+                        {
+                            best = i;
+                        }
+
+                        break;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            if (policy.Order == QueueOrder.Weighted)
+            {
+                _credit[queues[best].Queue] -= totalWeight;
+            }
+
+            var task = queues[best].Tasks[heads[best]++];
+            left[best]--;
+            if (nameAllowance.TryGetValue(task.Name, out var allowance))
+            {
+                nameAllowance[task.Name] = allowance - 1;
+            }
+
+            picked.Add(task);
+        }
+
+        return picked;
+    }
+
+    // Across queues under QueueOrder.Priority: higher priority first, then earlier due, then lower id.
+    private static bool Before(Candidate a, Candidate b) =>
+        a.Priority != b.Priority ? a.Priority > b.Priority : a.RunAt != b.RunAt ? a.RunAt < b.RunAt : a.Id < b.Id;
+}
+
+/// <summary>A pending task a claim may take.</summary>
+internal readonly record struct Candidate(long Id, string Name, int Priority, long RunAt);
+
+/// <summary>One queue's candidates in its own order, its weight, and how many it may start now (free slots and rate allowance).</summary>
+internal sealed record QueueCandidates(string Queue, int Weight, int Allowance, List<Candidate> Tasks);

@@ -1,0 +1,477 @@
+using Microsoft.Data.Sqlite;
+using TypedQueue.Inspection;
+
+namespace TypedQueue.Storage.Sqlite;
+
+/// <summary>
+/// Named queues: the durable pause flag, rate limits on a log of recent starts, and the lane-by-lane claim that honours
+/// them. A lane is one (queue, task name) pair with pending tasks; each is walked on its own index range, so skipping a
+/// paused queue or a throttled name never scans its backlog. The lane indexes are created the first time a claim needs
+/// them (or a queue is paused): until then inserts and claims maintain no more indexes than before named queues.
+/// </summary>
+internal sealed partial class SqliteTaskStore
+{
+    /// <summary>Lanes in FIFO order; also finds the lanes (a loose index scan over (queue, name)).</summary>
+    internal const string LaneFifoIndexSql = "CREATE INDEX IF NOT EXISTS tq_tasks_lane_fifo ON tq_tasks (queue, name, priority DESC, run_at, id) WHERE state = 1";
+
+    /// <summary>Lanes walked backwards: priority DESC, run_at DESC, id DESC, the LIFO order.</summary>
+    internal const string LaneLifoIndexSql = "CREATE INDEX IF NOT EXISTS tq_tasks_lane_lifo ON tq_tasks (queue, name, priority, run_at, id) WHERE state = 1";
+
+    /// <summary>The first lane of the first queue after <c>$queue</c> (a loose index scan, one seek per queue).</summary>
+    internal const string NextQueueSql =
+        "SELECT queue, name FROM tq_tasks INDEXED BY tq_tasks_lane_fifo WHERE state = 1 AND queue > $queue ORDER BY queue, name LIMIT 1";
+
+    /// <summary>The next lane of <c>$queue</c> after task name <c>$name</c>.</summary>
+    internal const string NextLaneSql =
+        "SELECT name FROM tq_tasks INDEXED BY tq_tasks_lane_fifo WHERE state = 1 AND queue = $queue AND name > $name ORDER BY queue, name LIMIT 1";
+
+    /// <summary>A lane's best pending tasks, oldest first within a priority.</summary>
+    internal const string LaneFifoSql =
+        "SELECT id, priority, run_at FROM tq_tasks INDEXED BY tq_tasks_lane_fifo WHERE state = 1 AND queue = $queue AND name = $name ORDER BY priority DESC, run_at, id LIMIT $limit";
+
+    /// <summary>A lane's best pending tasks, newest first within a priority (the LIFO index walked backwards).</summary>
+    internal const string LaneLifoSql =
+        "SELECT id, priority, run_at FROM tq_tasks INDEXED BY tq_tasks_lane_lifo WHERE state = 1 AND queue = $queue AND name = $name ORDER BY priority DESC, run_at DESC, id DESC LIMIT $limit";
+
+    private const string ClaimByIdSql = """
+        UPDATE tq_tasks
+        SET state = 2, attempts = attempts + 1, worker_id = $worker, lease_expires_at = $lease, started_at = $now
+        WHERE id IN (SELECT value FROM json_each($ids)) AND state = 1
+        RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
+        """;
+
+    private static readonly ClaimPolicy PlainPolicy = new(QueueOrder.Priority, new Dictionary<string, QueuePolicy>(), new Dictionary<string, RateLimit>());
+
+    private readonly ClaimSelection _selection = new();
+
+    // Paused queues as last read, and the writer's data_version then: re-read only after another connection committed.
+    private HashSet<string> _paused = new(StringComparer.Ordinal);
+    private long _pausedVersion = long.MinValue;
+
+    // Whether this store has made sure the lane indexes exist (they are never dropped).
+    private bool _fifoLanesReady;
+    private bool _lifoLanesReady;
+
+    private SqliteCommand? _dataVersion;
+    private SqliteCommand? _readPaused;
+    private SqliteCommand? _nextQueue;
+    private SqliteCommand? _nextLane;
+    private SqliteCommand? _laneFifo;
+    private SqliteCommand? _laneLifo;
+    private SqliteCommand? _claimById;
+    private SqliteCommand? _pruneStarts;
+    private SqliteCommand? _readStarts;
+    private SqliteCommand? _recordStarts;
+
+    public Task<bool> SetQueuePausedAsync(string queue, bool paused, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(paused ? "pause a queue" : "resume a queue", async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = paused
+                ? """
+                  INSERT INTO tq_queues (name, paused, changed_at) VALUES ($name, 1, $now)
+                  ON CONFLICT (name) DO UPDATE SET paused = 1, changed_at = excluded.changed_at WHERE paused = 0
+                  """
+                : "UPDATE tq_queues SET paused = 0, changed_at = $now WHERE name = $name AND paused = 1";
+            command.Parameters.AddWithValue("$name", queue);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var changed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            if (paused)
+            {
+                // Every process that sees the flag claims lane by lane; the index is in the same commit as the flag.
+                await EnsureLaneIndexAsync(connection, transaction, lifo: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            // This connection's own commits leave data_version alone: make the next claim read the flags again.
+            _pausedVersion = long.MinValue;
+            return changed;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<QueueInfo>>("list queues", async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT q.name, COALESCE(p.paused, 0), p.changed_at
+                FROM (SELECT queue AS name FROM tq_tasks UNION SELECT name FROM tq_queues) AS q
+                LEFT JOIN tq_queues AS p ON p.name = q.name
+                ORDER BY q.name
+                """;
+            var queues = new List<QueueInfo>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var paused = reader.GetInt64(1) != 0;
+                queues.Add(new QueueInfo(reader.GetString(0), paused, paused && !reader.IsDBNull(2) ? FromMs(reader.GetInt64(2)) : null));
+            }
+
+            return queues;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Re-reads the paused queues when another connection has committed since the last read (PRAGMA data_version, a
+    /// counter in memory): in a single process nothing but this cheap pragma is added to a claim.
+    /// </summary>
+    private async Task RefreshPausedAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var dataVersion = _dataVersion ??= Prepare(connection, "PRAGMA data_version");
+        dataVersion.Transaction = transaction;
+        var version = (long)(await dataVersion.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (version == _pausedVersion)
+        {
+            return;
+        }
+
+        var read = _readPaused ??= Prepare(connection, "SELECT name FROM tq_queues WHERE paused = 1");
+        read.Transaction = transaction;
+        var paused = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                paused.Add(reader.GetString(0));
+            }
+        }
+
+        _paused = paused;
+        _pausedVersion = version;
+    }
+
+    /// <summary>
+    /// The claim under a policy: finds the lanes with pending tasks (skipping paused queues), reads each lane's best
+    /// candidates up to what its queue and name may still start, lets <see cref="ClaimSelection"/> choose, claims the
+    /// chosen ids and logs the starts of rate-limited keys, all inside the caller's write transaction.
+    /// </summary>
+    private async Task<ClaimResult> ClaimByLaneAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken)
+    {
+        var policy = request.Policy ?? PlainPolicy;
+        var claimed = new List<ClaimedTask>();
+        DateTimeOffset? nextAllowed = null;
+        if (request.Max > 0)
+        {
+            await EnsureLaneIndexAsync(connection, transaction, lifo: false, cancellationToken).ConfigureAwait(false);
+            var windows = new Dictionary<string, RateWindow>(StringComparer.Ordinal);
+            var nameAllowance = new Dictionary<string, int>(StringComparer.Ordinal);
+            var queues = new List<QueueCandidates>();
+            foreach (var (queue, names) in await ReadLanesAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
+            {
+                var queuePolicy = policy.For(queue);
+                var allowance = request.Max;
+                if (request.QueueSlots is { } slots && slots.TryGetValue(queue, out var free))
+                {
+                    allowance = Math.Min(allowance, free);
+                }
+
+                if (allowance > 0 && queuePolicy.RateLimit is { } queueLimit)
+                {
+                    var window = await ReadWindowAsync(connection, transaction, windows, "queue:" + queue, queueLimit, now, cancellationToken).ConfigureAwait(false);
+                    allowance = Math.Min(allowance, window.Allowance);
+                    nextAllowed = Earliest(nextAllowed, window.NextAllowedAt());
+                }
+
+                if (allowance <= 0)
+                {
+                    continue;
+                }
+
+                var tasks = new List<Candidate>();
+                foreach (var name in names)
+                {
+                    var limit = allowance;
+                    if (policy.TaskRateLimits.TryGetValue(name, out var nameLimit))
+                    {
+                        var window = await ReadWindowAsync(connection, transaction, windows, "task:" + name, nameLimit, now, cancellationToken).ConfigureAwait(false);
+                        nameAllowance[name] = window.Allowance;
+                        limit = Math.Min(limit, window.Allowance);
+                        nextAllowed = Earliest(nextAllowed, window.NextAllowedAt());
+                    }
+
+                    if (limit > 0)
+                    {
+                        await ReadLaneAsync(connection, transaction, queuePolicy.Order, queue, name, limit, tasks, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                tasks.Sort(queuePolicy.Order == TaskOrder.Lifo
+                    ? static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.RunAt != b.RunAt ? b.RunAt.CompareTo(a.RunAt) : b.Id.CompareTo(a.Id)
+                    : static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.RunAt != b.RunAt ? a.RunAt.CompareTo(b.RunAt) : a.Id.CompareTo(b.Id));
+                queues.Add(new QueueCandidates(queue, queuePolicy.Weight, allowance, tasks));
+            }
+
+            var picked = _selection.Select(policy, request.Max, queues, nameAllowance);
+            if (picked.Count > 0)
+            {
+                claimed = await ClaimIdsAsync(connection, transaction, request, now, picked, cancellationToken).ConfigureAwait(false);
+                nextAllowed = Earliest(nextAllowed, await RecordStartsAsync(connection, transaction, windows, claimed, now, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return new ClaimResult(claimed, await NextDueAsync(connection, transaction, cancellationToken).ConfigureAwait(false), nextAllowed);
+    }
+
+    /// <summary>Every lane with pending tasks, grouped by queue, paused queues left out: one index seek per lane and per queue.</summary>
+    private async Task<List<(string Queue, List<string> Names)>> ReadLanesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var nextQueue = _nextQueue ??= Prepare(connection, NextQueueSql, "$queue");
+        var nextLane = _nextLane ??= Prepare(connection, NextLaneSql, "$queue", "$name");
+        nextQueue.Transaction = transaction;
+        nextLane.Transaction = transaction;
+        var lanes = new List<(string Queue, List<string> Names)>();
+        var after = string.Empty;
+        while (true)
+        {
+            nextQueue.Parameters[0].Value = after;
+            string queue, name;
+            await using (var reader = await nextQueue.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return lanes;
+                }
+
+                (queue, name) = (reader.GetString(0), reader.GetString(1));
+            }
+
+            after = queue;
+            if (_paused.Contains(queue))
+            {
+                continue; // its tasks stay pending, untouched.
+            }
+
+            var names = new List<string> { name };
+            nextLane.Parameters[0].Value = queue;
+            while (true)
+            {
+                nextLane.Parameters[1].Value = name;
+                if (await nextLane.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string following)
+                {
+                    break;
+                }
+
+                names.Add(name = following);
+            }
+
+            lanes.Add((queue, names));
+        }
+    }
+
+    private async Task ReadLaneAsync(SqliteConnection connection, SqliteTransaction transaction, TaskOrder order, string queue, string name, int limit, List<Candidate> into, CancellationToken cancellationToken)
+    {
+        if (order == TaskOrder.Lifo)
+        {
+            await EnsureLaneIndexAsync(connection, transaction, lifo: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        var command = order == TaskOrder.Lifo
+            ? _laneLifo ??= Prepare(connection, LaneLifoSql, "$queue", "$name", "$limit")
+            : _laneFifo ??= Prepare(connection, LaneFifoSql, "$queue", "$name", "$limit");
+        command.Transaction = transaction;
+        command.Parameters[0].Value = queue;
+        command.Parameters[1].Value = name;
+        command.Parameters[2].Value = (long)limit;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            into.Add(new Candidate(reader.GetInt64(0), name, reader.GetInt32(1), reader.GetInt64(2)));
+        }
+    }
+
+    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimRequest request, long now, List<Candidate> picked, CancellationToken cancellationToken)
+    {
+        var claim = _claimById ??= Prepare(connection, ClaimByIdSql, "$worker", "$lease", "$now", "$ids");
+        claim.Transaction = transaction;
+        claim.Parameters[0].Value = request.WorkerId;
+        claim.Parameters[1].Value = request.LeaseExpiresAt.ToUnixTimeMilliseconds();
+        claim.Parameters[2].Value = now;
+        claim.Parameters[3].Value = "[" + string.Join(',', picked.Select(static p => p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        var byId = new Dictionary<long, ClaimedTask>(picked.Count);
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var task = ReadClaimed(reader);
+                byId[task.Id] = task;
+            }
+        }
+
+        // Hand tasks out in the order the selection chose them.
+        var claimed = new List<ClaimedTask>(byId.Count);
+        foreach (var candidate in picked)
+        {
+            if (byId.TryGetValue(candidate.Id, out var task))
+            {
+                claimed.Add(task);
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Reads a row of a claim's RETURNING list (both claim statements return the same columns).</summary>
+    private static ClaimedTask ReadClaimed(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        Name: reader.GetString(1),
+        Queue: reader.GetString(2),
+        Priority: reader.GetInt32(3),
+        Payload: reader.GetString(4),
+        Attempt: reader.GetInt32(5),
+        MaxAttempts: reader.GetInt32(6),
+        EnqueuedAt: FromMs(reader.GetInt64(7)),
+        ScheduledAt: FromMs(reader.GetInt64(8)),
+        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
+        TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
+        TraceState: reader.IsDBNull(11) ? null : reader.GetString(11));
+
+    /// <summary>Prunes a key's starts that left the window and reads the rest (at most one row per claim instant).</summary>
+    private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, SqliteTransaction transaction, Dictionary<string, RateWindow> windows, string key, RateLimit limit, long now, CancellationToken cancellationToken)
+    {
+        if (windows.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var period = (long)Math.Ceiling(limit.Period.TotalMilliseconds);
+        var prune = _pruneStarts ??= Prepare(connection, "DELETE FROM tq_rate_starts WHERE key = $key AND started_at <= $cutoff", "$key", "$cutoff");
+        prune.Transaction = transaction;
+        prune.Parameters[0].Value = key;
+        prune.Parameters[1].Value = now - period;
+        await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        var read = _readStarts ??= Prepare(connection, "SELECT started_at, starts FROM tq_rate_starts WHERE key = $key ORDER BY started_at", "$key");
+        read.Transaction = transaction;
+        read.Parameters[0].Value = key;
+        var window = new RateWindow(limit.Limit, period);
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                window.Add(reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+
+        windows[key] = window;
+        return window;
+    }
+
+    /// <summary>Logs the starts of every rate-limited key the claim used; returns when the earliest key it used up allows a start again.</summary>
+    private async Task<DateTimeOffset?> RecordStartsAsync(SqliteConnection connection, SqliteTransaction transaction, Dictionary<string, RateWindow> windows, List<ClaimedTask> claimed, long now, CancellationToken cancellationToken)
+    {
+        if (windows.Count == 0)
+        {
+            return null;
+        }
+
+        var starts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var task in claimed)
+        {
+            foreach (var key in (ReadOnlySpan<string>)["queue:" + task.Queue, "task:" + task.Name])
+            {
+                if (windows.ContainsKey(key))
+                {
+                    starts[key] = starts.GetValueOrDefault(key) + 1;
+                }
+            }
+        }
+
+        var record = _recordStarts ??= Prepare(connection, """
+            INSERT INTO tq_rate_starts (key, started_at, starts) VALUES ($key, $now, $starts)
+            ON CONFLICT (key, started_at) DO UPDATE SET starts = starts + excluded.starts
+            """, "$key", "$now", "$starts");
+        record.Transaction = transaction;
+        DateTimeOffset? next = null;
+        foreach (var (key, count) in starts)
+        {
+            record.Parameters[0].Value = key;
+            record.Parameters[1].Value = now;
+            record.Parameters[2].Value = count;
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var window = windows[key];
+            window.Add(now, count);
+            next = Earliest(next, window.NextAllowedAt());
+        }
+
+        return next;
+    }
+
+    /// <summary>
+    /// Creates a lane index the first time this store needs it (a no-op statement when another process already did; a
+    /// one-time build over the pending tasks otherwise, inside the caller's write transaction).
+    /// </summary>
+    private async Task EnsureLaneIndexAsync(SqliteConnection connection, SqliteTransaction transaction, bool lifo, CancellationToken cancellationToken)
+    {
+        if (lifo ? _lifoLanesReady : _fifoLanesReady)
+        {
+            return;
+        }
+
+        await ExecuteAsync(connection, transaction, lifo ? LaneLifoIndexSql : LaneFifoIndexSql, cancellationToken).ConfigureAwait(false);
+
+        // Prepared statements that name the index must be compiled after it exists.
+        if (lifo)
+        {
+            _lifoLanesReady = true;
+        }
+        else
+        {
+            _fifoLanesReady = true;
+        }
+    }
+
+    /// <summary>A rolled-back transaction may have created an index or read flags that never committed: check again next time.</summary>
+    private void ForgetUncommitted()
+    {
+        _pausedVersion = long.MinValue;
+        _fifoLanesReady = _lifoLanesReady = false;
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a < b ? a : b;
+
+    private void ResetLaneCommands()
+    {
+        foreach (var command in new[] { _dataVersion, _readPaused, _nextQueue, _nextLane, _laneFifo, _laneLifo, _claimById, _pruneStarts, _readStarts, _recordStarts })
+        {
+            command?.Dispose();
+        }
+
+        _dataVersion = _readPaused = _nextQueue = _nextLane = _laneFifo = _laneLifo = _claimById = _pruneStarts = _readStarts = _recordStarts = null;
+        ForgetUncommitted();
+    }
+
+    /// <summary>The starts of one key inside its window: at most <c>limit</c> in any <c>period</c> (a sliding window log).</summary>
+    private sealed class RateWindow(int limit, long period)
+    {
+        private readonly List<(long At, long Starts)> _rows = [];
+        private long _used;
+
+        public int Allowance => (int)Math.Max(0, limit - _used);
+
+        public void Add(long at, long starts)
+        {
+            _rows.Add((at, starts));
+            _used += starts;
+        }
+
+        /// <summary>When the oldest starts leave the window enough for one more; null while a start is allowed now.</summary>
+        public DateTimeOffset? NextAllowedAt()
+        {
+            if (_used < limit)
+            {
+                return null;
+            }
+
+            var used = _used;
+            foreach (var (at, starts) in _rows)
+            {
+                used -= starts;
+                if (used < limit)
+                {
+                    return FromMs(at + period);
+                }
+            }
+
+            return null;
+        }
+    }
+}
