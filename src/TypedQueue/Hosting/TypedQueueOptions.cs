@@ -25,7 +25,7 @@ public sealed class TypedQueueOptions
     public bool RunWorker { get; set; } = true;
 
     /// <summary>How many tasks this process runs at once.</summary>
-    public int Concurrency { get; set; } = 32;
+    public int Concurrency { get; set; } = 64;
 
     /// <summary>How often an idle worker looks for work enqueued by other processes. In-process enqueues wake it at once.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
