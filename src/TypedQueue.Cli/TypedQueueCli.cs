@@ -39,6 +39,7 @@ public static class TypedQueueCli
             ShowCommand.Create(options),
             RetryCommand.Create(options),
             CancelCommand.Create(options),
+            DeleteCommand.Create(options),
             PurgeCommand.Create(options),
             BackupCommand.Create(options),
             WatchCommand.Create(options),

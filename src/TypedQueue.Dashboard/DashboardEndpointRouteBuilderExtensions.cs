@@ -31,6 +31,7 @@ public static class DashboardEndpointRouteBuilderExtensions
         group.MapGet("/tasks/{id:long}", handlers.TaskDetailAsync);
         group.MapPost("/tasks/{id:long}/retry", handlers.RetryAsync);
         group.MapPost("/tasks/{id:long}/cancel", handlers.CancelAsync);
+        group.MapPost("/tasks/{id:long}/delete", handlers.DeleteAsync);
         group.MapPost("/purge", handlers.PurgeAsync);
         return group;
     }

@@ -24,6 +24,8 @@ internal sealed class DashboardRequestHandlers(DashboardOptions options, string 
         ["cancel-requested"] = "The task is running: its worker has been asked to cancel it.",
         ["already-finished"] = "The task had already finished; nothing changed.",
         ["purged"] = "Finished tasks older than the given age were deleted.",
+        ["deleted"] = "The task was deleted.",
+        ["delete-running"] = "The task is running, so it was not deleted: cancel it first.",
     };
 
     private TaskTableReader? _reader;
@@ -142,6 +144,30 @@ internal sealed class DashboardRequestHandlers(DashboardOptions options, string 
             CancelResult.CancellationRequested => "cancel-requested",
             _ => "already-finished",
         });
+    }
+
+    public async Task DeleteAsync(HttpContext context)
+    {
+        if (!await AllowActionAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var id = TaskId(context);
+        switch (await context.RequestServices.GetRequiredService<ITaskQueue>().DeleteTaskAsync(id, context.RequestAborted).ConfigureAwait(false))
+        {
+            case DeleteResult.NotFound:
+                await WriteTextAsync(context, StatusCodes.Status404NotFound, $"There is no task {id}.").ConfigureAwait(false);
+                return;
+            case DeleteResult.Running:
+                RedirectToTask(context, id, "delete-running");
+                return;
+            default:
+                // The task page is gone; the overview shows the notice.
+                context.Response.Redirect(HtmlWriter.Url(context.Request.PathBase + basePath + "/", ("done", "deleted")));
+                context.Response.StatusCode = StatusCodes.Status303SeeOther;
+                return;
+        }
     }
 
     public async Task PurgeAsync(HttpContext context)

@@ -415,6 +415,21 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         WriteAsync("rescue expired leases", (connection, transaction) =>
             ExecuteAsync(connection, transaction, _sql.Rescue, cancellationToken, now.UtcDateTime), cancellationToken);
 
+    public Task<DeleteResult> DeleteAsync(long id, CancellationToken cancellationToken) =>
+        WriteAsync("delete a task", async (connection, transaction) =>
+        {
+            var schema = _settings.QuotedSchema;
+            if (await ExecuteAsync(connection, transaction, $"DELETE FROM {schema}.tq_tasks WHERE id = $1 AND state <> 2", cancellationToken, id).ConfigureAwait(false) == 1)
+            {
+                await ExecuteAsync(connection, transaction, $"DELETE FROM {schema}.tq_unique WHERE task_id = $1", cancellationToken, id).ConfigureAwait(false);
+                return DeleteResult.Deleted;
+            }
+
+            return (bool)(await ScalarAsync(connection, transaction, $"SELECT EXISTS (SELECT 1 FROM {schema}.tq_tasks WHERE id = $1)", cancellationToken, id).ConfigureAwait(false))!
+                ? DeleteResult.Running
+                : DeleteResult.NotFound;
+        }, cancellationToken);
+
     public Task<CancelResult> CancelAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync("cancel a task", async (connection, transaction) =>
         {

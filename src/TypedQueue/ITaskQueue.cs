@@ -48,6 +48,12 @@ public interface ITaskQueue
     ValueTask<bool> RequeueAsync(long id, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Deletes one task that is not running (scheduled or pending ones then never run) and releases its idempotency key;
+    /// a running task is left alone (<see cref="DeleteResult.Running"/>): cancel it first.
+    /// </summary>
+    ValueTask<DeleteResult> DeleteTaskAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Pauses a queue in every process on the database, across restarts: its pending tasks stay pending, untouched, and
     /// no worker claims them until <see cref="ResumeQueueAsync"/>. Running tasks finish. Returns false when it already was paused.
     /// </summary>

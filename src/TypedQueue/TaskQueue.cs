@@ -154,6 +154,18 @@ internal sealed class TaskQueue : ITaskQueue
         return result;
     }
 
+    public async ValueTask<DeleteResult> DeleteTaskAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        var result = await _store.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
+        if (result == DeleteResult.Deleted)
+        {
+            _changes.Publish();
+        }
+
+        return result;
+    }
+
     public async ValueTask<bool> RequeueAsync(long id, CancellationToken cancellationToken = default)
     {
         await EnsureMigratedAsync().ConfigureAwait(false);

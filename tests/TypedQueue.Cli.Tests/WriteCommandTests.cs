@@ -6,7 +6,7 @@ using TypedQueue.Inspection;
 
 namespace TypedQueue.Cli.Tests;
 
-/// <summary>retry, cancel and purge: exit codes, output, and the effect seen through the public API.</summary>
+/// <summary>retry, cancel, delete and purge: exit codes, output, and the effect seen through the public API.</summary>
 public sealed class WriteCommandTests
 {
     [Fact]
@@ -50,6 +50,25 @@ public sealed class WriteCommandTests
 
         var unknown = await CliRunner.RunAsync("retry", "424242", "--db", db.Path);
         Assert.Equal(ExitCodes.TaskNotFound, unknown.ExitCode);
+    }
+
+    [Fact]
+    public async Task Delete_removes_a_pending_task_and_a_finished_one_and_refuses_an_unknown_id()
+    {
+        await using var db = await TestDatabase.CreateSeededAsync();
+
+        var pending = await CliRunner.RunAsync("delete", db.Pending[0].ToString(), "--db", db.Path);
+        var finished = await CliRunner.RunAsync("delete", db.Succeeded[0].ToString(), "--db", db.Path, "--json");
+        var again = await CliRunner.RunAsync("delete", db.Pending[0].ToString(), "--db", db.Path);
+
+        Assert.True(pending.ExitCode == 0, pending.ToString());
+        Assert.Contains($"Task {db.Pending[0]} deleted.", pending.Output, StringComparison.Ordinal);
+        Assert.True(finished.ExitCode == 0, finished.ToString());
+        Assert.Equal("deleted", finished.Json().GetProperty("outcome").GetString());
+        Assert.Null(await db.Queue.GetTaskAsync(db.Pending[0]));
+        Assert.Null(await db.Queue.GetTaskAsync(db.Succeeded[0]));
+        Assert.Equal(ExitCodes.TaskNotFound, again.ExitCode);
+        Assert.Contains($"There is no task {db.Pending[0]}", again.Error, StringComparison.Ordinal);
     }
 
     [Fact]

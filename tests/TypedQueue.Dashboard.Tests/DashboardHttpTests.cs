@@ -154,6 +154,24 @@ public sealed partial class DashboardHttpTests(DashboardServer server) : IClassF
         Assert.Contains("id=\"retry\"", await GetHtmlAsync(client, $"/queue/tasks/{id}"));
     }
 
+    [Fact]
+    public async Task Delete_removes_a_task_and_returns_to_the_overview()
+    {
+        using var client = server.CreateClient();
+        // A task of its own (deleted again before the test ends), so the other tests' counts hold.
+        var id = await server.Queue.EnqueueAsync(Tasks.Notify.Definition, new Shipment("to-delete", false), new EnqueueOptions { Delay = TimeSpan.FromHours(1) });
+        Assert.Contains("id=\"delete\"", await GetHtmlAsync(client, $"/queue/tasks/{id}"));
+
+        var response = await PostAsync(client, $"/queue/tasks/{id}/delete");
+        var again = await PostAsync(client, $"/queue/tasks/{id}/delete");
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal("/queue/?done=deleted", response.Headers.Location!.OriginalString);
+        Assert.Contains("The task was deleted.", await GetHtmlAsync(client, response.Headers.Location.OriginalString));
+        Assert.Null(await server.Queue.GetTaskAsync(id));
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
     private static async Task<string> GetHtmlAsync(HttpClient client, string path)
     {
         var response = await client.GetAsync(path);

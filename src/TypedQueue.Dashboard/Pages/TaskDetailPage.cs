@@ -46,6 +46,11 @@ internal static class TaskDetailPage
                     html.Raw("<form method=\"post\" action=\"").Text(self + "/cancel").Raw("\"><button type=\"submit\" class=\"danger\" id=\"cancel\">Cancel</button></form>");
                 }
 
+                if (task.State is not TaskState.Running)
+                {
+                    html.Raw("<form method=\"post\" action=\"").Text(self + "/delete").Raw("\"><button type=\"submit\" class=\"danger\" id=\"delete\">Delete</button></form>");
+                }
+
                 html.Raw("</div>");
             }
 

@@ -96,6 +96,9 @@ internal interface ITaskStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<RecurringFiring>> FireDueRecurringAsync(DateTimeOffset now, Func<RecurringRow, DateTimeOffset, RecurringPlan?> plan, CancellationToken cancellationToken);
 
+    /// <summary>Deletes a task that is not running, with its idempotency key, in one transaction.</summary>
+    Task<DeleteResult> DeleteAsync(long id, CancellationToken cancellationToken);
+
     /// <summary>Makes a dead or cancelled task pending again with a fresh set of attempts; false when it is not dead or cancelled.</summary>
     Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken);
 

@@ -594,6 +594,28 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal((3, 1), (batch.Count(t => t.Queue == "a"), batch.Count(t => t.Queue == "b")));
     }
 
+    [SkippableFact]
+    public async Task Delete_removes_a_task_that_is_not_running_and_releases_its_key()
+    {
+        var ids = await Store.InsertManyAsync([New("running"), New("keyed", key: "k"), New("later", runAt: T0.AddHours(1))], default);
+        Assert.Equal("running", Assert.Single(await ClaimTasksAsync(Claim("w", 1))).Name);
+
+        Assert.Equal(DeleteResult.Running, await Store.DeleteAsync(ids[0], default));
+        Assert.Equal(DeleteResult.Deleted, await Store.DeleteAsync(ids[1], default));
+        Assert.Equal(DeleteResult.Deleted, await Store.DeleteAsync(ids[2], default));
+        Assert.Equal(DeleteResult.NotFound, await Store.DeleteAsync(ids[2], default));
+
+        Assert.NotNull(await Store.GetAsync(ids[0], default));
+        Assert.Null(await Store.GetAsync(ids[1], default));
+        Assert.Empty(await ClaimTasksAsync(Claim("w", 10, T0.AddHours(2))));
+        var again = await Store.InsertManyAsync([New("keyed", key: "k")], default);
+        // The key was released: a new task exists (a held key would have returned the deleted holder's id, which reads null).
+        Assert.Equal(("keyed", TaskState.Pending), await Store.GetAsync(again[0], default) is { } fresh ? (fresh.Name, fresh.State) : default);
+
+        await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Succeeded, T0)], default);
+        Assert.Equal(DeleteResult.Deleted, await Store.DeleteAsync(ids[0], default));
+    }
+
     private static ClaimPolicy Policy(QueueOrder order, Dictionary<string, QueuePolicy>? queues = null, Dictionary<string, RateLimit>? names = null) =>
         new(order, queues ?? [], names ?? []);
 

@@ -543,6 +543,24 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0 ? CancelResult.NotFound : CancelResult.AlreadyFinished;
         }, cancellationToken);
 
+    public Task<DeleteResult> DeleteAsync(long id, CancellationToken cancellationToken) =>
+        WriteAsync("delete a task", async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM tq_tasks WHERE id = $id AND state <> 2";
+            command.Parameters.AddWithValue("$id", id);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                command.CommandText = "DELETE FROM tq_unique WHERE task_id = $id";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return DeleteResult.Deleted;
+            }
+
+            command.CommandText = "SELECT count(*) FROM tq_tasks WHERE id = $id";
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0 ? DeleteResult.NotFound : DeleteResult.Running;
+        }, cancellationToken);
+
     public Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync("re-enqueue a task", async (connection, transaction) =>
         {
