@@ -3,8 +3,8 @@ namespace TypedQueue.Storage;
 /// <summary>
 /// Chooses which pending tasks a claim takes, given each queue's best candidates (already in the queue's own order),
 /// its free slots and rate allowance, and the allowance of each rate-limited task name. Store-independent, so every
-/// store shares the same rules. Keeps the weighted round robin's running credit between claims (one per store), so
-/// weights hold over many small claims too.
+/// store shares the same rules (through <see cref="LaneClaimPlanner"/>). Keeps the weighted round robin's running credit
+/// between claims (one per store), so weights hold over many small claims too.
 /// </summary>
 internal sealed class ClaimSelection
 {
