@@ -86,6 +86,28 @@ internal static class PostgreSqlSchema
         );
         CREATE INDEX tq_recurring_next ON {s}.tq_recurring (next_run_at);
         """,
+
+        // 2: named queues and rate limits, as SQLite's migration 6. tq_queues holds the durable pause flag (every
+        // process's claims read it); tq_rate_starts logs recent starts per limit key ('task:<name>' or 'queue:<name>'),
+        // one row per claim instant, pruned as it leaves the window. The lane indexes let a claim under a policy walk one
+        // (queue, task name) pair at a time: FIFO forwards, LIFO newest first within a priority. Unlike SQLite they are
+        // created here rather than on first use (building an index inside a claim would block every writer): they cost
+        // only inserts of pending tasks, being partial on state = 1.
+        """
+        CREATE TABLE {s}.tq_queues (
+            name       text        PRIMARY KEY,
+            paused     boolean     NOT NULL,
+            changed_at timestamptz NOT NULL
+        );
+        CREATE TABLE {s}.tq_rate_starts (
+            key        text        NOT NULL,
+            started_at timestamptz NOT NULL,
+            starts     bigint      NOT NULL,
+            PRIMARY KEY (key, started_at)
+        );
+        CREATE INDEX tq_tasks_lane_fifo ON {s}.tq_tasks (queue, name, priority DESC, run_at, id) WHERE state = 1;
+        CREATE INDEX tq_tasks_lane_lifo ON {s}.tq_tasks (queue, name, priority DESC, run_at DESC, id DESC) WHERE state = 1;
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>

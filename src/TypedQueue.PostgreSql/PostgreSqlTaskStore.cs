@@ -11,7 +11,7 @@ namespace TypedQueue.PostgreSql;
 /// processes and machines claim with <c>FOR UPDATE SKIP LOCKED</c>, so they never wait for each other's rows. Inserts
 /// NOTIFY the schema's channel, which wakes idle workers at once; polling remains the fallback.
 /// </summary>
-internal sealed class PostgreSqlTaskStore : ITaskStore
+internal sealed partial class PostgreSqlTaskStore : ITaskStore
 {
     /// <summary>Error type recorded on a task whose worker stopped renewing its lease (as the SQLite store writes it).</summary>
     internal const string LeaseExpiredError = "TypedQueue.LeaseExpired";
@@ -27,6 +27,7 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgreSqlChangeListener _listener;
     private readonly Sql _sql;
+    private readonly QueueSql _queueSql;
     private volatile bool _migrated;
 
     public PostgreSqlTaskStore(PostgreSqlStoreSettings settings, Action? onExternalWrite = null, TimeProvider? timeProvider = null)
@@ -39,6 +40,7 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         _dataSource = builder.Build();
         _listener = new PostgreSqlChangeListener(_dataSource, settings.Channel, onExternalWrite, timeProvider ?? TimeProvider.System);
         _sql = new Sql(settings.QuotedSchema);
+        _queueSql = new QueueSql(settings.QuotedSchema, settings.Schema);
     }
 
     /// <summary>Where this store writes, for log lines and messages.</summary>
@@ -241,12 +243,18 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
 
     /// <summary>
     /// One round trip: outcomes, promotion, the claim and the next due time go out as one batch, which PostgreSQL runs as
-    /// one implicit transaction (all or nothing) without a BEGIN/COMMIT exchange.
+    /// one implicit transaction (all or nothing) without a BEGIN/COMMIT exchange. Paused queues, a policy or per-queue
+    /// slots take the lane-by-lane claim instead (<see cref="ClaimByLaneAsync"/>).
     /// </summary>
     public async Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
         // Only workers claim: they are the ones to wake when another process enqueues.
         _ = _listener.StartAsync();
+        if (_anyPaused || request.Policy is { IsPlain: false } || request.QueueSlots is { Count: > 0 })
+        {
+            return await ClaimByLaneAsync(request, completions, cancellationToken).ConfigureAwait(false);
+        }
+
         return await RetryAsync("claim tasks", async connection =>
         {
             var now = request.Now.UtcDateTime;
@@ -272,25 +280,13 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
                 {
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        claimed.Add(new ClaimedTask(
-                            Id: reader.GetInt64(0),
-                            Name: reader.GetString(1),
-                            Queue: reader.GetString(2),
-                            Priority: reader.GetInt32(3),
-                            Payload: reader.GetString(4),
-                            Attempt: reader.GetInt32(5),
-                            MaxAttempts: reader.GetInt32(6),
-                            EnqueuedAt: Time(reader, 7),
-                            ScheduledAt: Time(reader, 8),
-                            IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
-                            TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
-                            TraceState: reader.IsDBNull(11) ? null : reader.GetString(11)));
+                        claimed.Add(ReadClaimed(reader));
                     }
 
                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                next = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0) ? Time(reader, 0) : null;
+                next = await ReadNextDueAsync(reader, cancellationToken).ConfigureAwait(false);
                 while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
                 {
                 }
@@ -303,6 +299,29 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
             return new ClaimResult(claimed, next);
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Reads the <see cref="Sql.NextDue"/> row: the next due time, and whether any queue is paused (which sends the next claims lane by lane).</summary>
+    private async Task<DateTimeOffset?> ReadNextDueAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _anyPaused = reader.GetBoolean(1);
+        return reader.IsDBNull(0) ? null : Time(reader, 0);
+    }
+
+    /// <summary>Reads a row of a claim's RETURNING list (both claim statements return the same columns).</summary>
+    private static ClaimedTask ReadClaimed(NpgsqlDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        Name: reader.GetString(1),
+        Queue: reader.GetString(2),
+        Priority: reader.GetInt32(3),
+        Payload: reader.GetString(4),
+        Attempt: reader.GetInt32(5),
+        MaxAttempts: reader.GetInt32(6),
+        EnqueuedAt: Time(reader, 7),
+        ScheduledAt: Time(reader, 8),
+        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
+        TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
+        TraceState: reader.IsDBNull(11) ? null : reader.GetString(11));
 
     public Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken) => _listener.HasWritesAsync(cancellationToken);
 
@@ -600,13 +619,6 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
         return QueryTasksAsync(sql.ToString(), cancellationToken, [.. parameters]);
     }
 
-    // Named queues (pause, lanes, rate limits) are not on PostgreSQL yet: refused clearly rather than ignored.
-    public Task<bool> SetQueuePausedAsync(string queue, bool paused, DateTimeOffset now, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Pausing queues is not supported by the PostgreSQL store yet.");
-
-    public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Listing queues is not supported by the PostgreSQL store yet.");
-
     public Task<StoreHealth> GetHealthAsync(DateTimeOffset now, DateTimeOffset leaseExpiredBefore, CancellationToken cancellationToken) =>
         ReadAsync("check the database's health", async connection =>
         {
@@ -826,9 +838,11 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
             WHERE id IN (SELECT id FROM {s}.tq_tasks WHERE state = 0 AND run_at <= $1 FOR UPDATE SKIP LOCKED)
             """;
 
+        // A paused queue's tasks are filtered out on the way (a hashed lookup in the tiny tq_queues); once a claim has
+        // seen a pause, the next ones go lane by lane and never walk a paused backlog.
         public string Claim { get; } = $"""
             WITH picked AS (
-                SELECT id FROM {s}.tq_tasks WHERE state = 1
+                SELECT id FROM {s}.tq_tasks WHERE state = 1 AND queue NOT IN (SELECT name FROM {s}.tq_queues WHERE paused)
                 ORDER BY priority DESC, run_at, id
                 LIMIT $4
                 FOR UPDATE SKIP LOCKED)
@@ -839,7 +853,7 @@ internal sealed class PostgreSqlTaskStore : ITaskStore
             RETURNING t.id, t.name, t.queue, t.priority, t.payload, t.attempts, t.max_attempts, t.enqueued_at, t.run_at, t.idempotency_key, t.trace_parent, t.trace_state
             """;
 
-        public string NextDue { get; } = $"SELECT min(run_at) FROM {s}.tq_tasks WHERE state = 0";
+        public string NextDue { get; } = $"SELECT (SELECT min(run_at) FROM {s}.tq_tasks WHERE state = 0), EXISTS (SELECT 1 FROM {s}.tq_queues WHERE paused)";
 
         public string SucceedMany { get; } = $"""
             UPDATE {s}.tq_tasks t

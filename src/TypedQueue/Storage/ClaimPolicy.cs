@@ -10,6 +10,9 @@ internal sealed class ClaimPolicy
 {
     private static readonly QueuePolicy DefaultQueue = new(1, TaskOrder.Fifo, null);
 
+    /// <summary>No queue settings and no rate limits: a claim without a policy.</summary>
+    public static ClaimPolicy Plain { get; } = new(QueueOrder.Priority, new Dictionary<string, QueuePolicy>(), new Dictionary<string, RateLimit>());
+
     public ClaimPolicy(QueueOrder order, IReadOnlyDictionary<string, QueuePolicy> queues, IReadOnlyDictionary<string, RateLimit> taskRateLimits)
     {
         Order = order;

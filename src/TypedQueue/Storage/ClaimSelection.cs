@@ -3,8 +3,8 @@ namespace TypedQueue.Storage;
 /// <summary>
 /// Chooses which pending tasks a claim takes, given each queue's best candidates (already in the queue's own order),
 /// its free slots and rate allowance, and the allowance of each rate-limited task name. Store-independent, so every
-/// store shares the same rules. Keeps the weighted round robin's running credit between claims (one per store), so
-/// weights hold over many small claims too.
+/// store shares the same rules (through <see cref="LaneClaimPlanner"/>). Keeps the weighted round robin's running credit
+/// between claims (one per store), so weights hold over many small claims too.
 /// </summary>
 internal sealed class ClaimSelection
 {
@@ -102,7 +102,7 @@ internal sealed class ClaimSelection
         a.Priority != b.Priority ? a.Priority > b.Priority : a.RunAt != b.RunAt ? a.RunAt < b.RunAt : a.Id < b.Id;
 }
 
-/// <summary>A pending task a claim may take.</summary>
+/// <summary>A pending task a claim may take. <see cref="RunAt"/> is its due time in any unit that keeps the order (each store picks one).</summary>
 internal readonly record struct Candidate(long Id, string Name, int Priority, long RunAt);
 
 /// <summary>One queue's candidates in its own order, its weight, and how many it may start now (free slots and rate allowance).</summary>

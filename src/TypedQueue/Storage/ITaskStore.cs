@@ -3,7 +3,7 @@ using TypedQueue.Inspection;
 namespace TypedQueue.Storage;
 
 /// <summary>
-/// The storage seam. Every store (SQLite now; PostgreSQL and in-memory later) implements these Noun+Verb operations
+/// The storage seam. Every store (SQLite, PostgreSQL) implements these Noun+Verb operations
 /// and passes the same conformance suite. Times are UTC.
 /// </summary>
 internal interface ITaskStore : IAsyncDisposable

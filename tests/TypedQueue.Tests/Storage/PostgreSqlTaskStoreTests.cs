@@ -88,6 +88,67 @@ public sealed class PostgreSqlTaskStoreTests : TaskStoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task Claims_racing_on_four_stores_never_start_more_than_a_rate_limit_allows()
+    {
+        var stores = new List<ITaskStore> { Store };
+        for (var i = 0; i < 3; i++)
+        {
+            stores.Add(CreateStore());
+        }
+
+        try
+        {
+            var now = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+            await Store.InsertManyAsync([.. Enumerable.Range(0, 40).Select(_ => new NewTask("api", "default", 0, 3, "{}", now, now, null))], default);
+            var policy = new ClaimPolicy(QueueOrder.Priority, new Dictionary<string, QueuePolicy>(), new Dictionary<string, RateLimit> { ["api"] = new(5, TimeSpan.FromMinutes(1)) });
+
+            // 32 claims of 2 at the same instant: without the limit key's lock, two could each see the last start free.
+            var claims = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(() =>
+                stores[i % stores.Count].ClaimAvailableAsync(new ClaimRequest($"w{i}", 2, now, now.AddMinutes(5), policy), [], default))));
+
+            Assert.Equal(5, claims.Sum(c => c.Tasks.Count));
+            Assert.All(claims.Where(c => c.Tasks.Count == 0), c => Assert.Equal(now.AddMinutes(1), c.NextAllowedAt));
+            Assert.Equal(5, claims.SelectMany(c => c.Tasks).Select(t => t.Id).Distinct().Count());
+        }
+        finally
+        {
+            foreach (var store in stores.Skip(1))
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [SkippableFact]
+    public async Task The_plain_claim_filters_paused_queues_on_the_pending_index_and_lanes_walk_the_lane_index()
+    {
+        await using var connection = new NpgsqlConnection(PostgresServer.ConnectionString);
+        await connection.OpenAsync();
+
+        async Task<List<string>> PlanAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand($"SET enable_seqscan = off; EXPLAIN {sql}", connection);
+            var plan = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+
+            return plan;
+        }
+
+        var s = $"\"{_schema}\"";
+        var plain = await PlanAsync($"SELECT id FROM {s}.tq_tasks WHERE state = 1 AND queue NOT IN (SELECT name FROM {s}.tq_queues WHERE paused) ORDER BY priority DESC, run_at, id LIMIT 10 FOR UPDATE SKIP LOCKED");
+        Assert.Contains(plain, p => p.Contains("tq_tasks_pending", StringComparison.Ordinal));
+        Assert.DoesNotContain(plain, p => p.Contains("Sort", StringComparison.Ordinal));
+
+        var lane = await PlanAsync($"SELECT id FROM {s}.tq_tasks WHERE state = 1 AND queue = 'q' AND name = 'n' ORDER BY priority DESC, run_at DESC, id DESC LIMIT 10 FOR UPDATE SKIP LOCKED");
+        Assert.Contains(lane, p => p.Contains("tq_tasks_lane_lifo", StringComparison.Ordinal));
+        Assert.DoesNotContain(lane, p => p.Contains("Sort", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
     public async Task An_unreachable_server_is_a_task_store_exception_naming_it()
     {
         _ = PostgresServer.ConnectionString;

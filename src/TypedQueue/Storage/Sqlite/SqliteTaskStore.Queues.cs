@@ -40,9 +40,7 @@ internal sealed partial class SqliteTaskStore
         RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
         """;
 
-    private static readonly ClaimPolicy PlainPolicy = new(QueueOrder.Priority, new Dictionary<string, QueuePolicy>(), new Dictionary<string, RateLimit>());
-
-    private readonly ClaimSelection _selection = new();
+    private readonly LaneClaimPlanner _planner = new();
 
     // Paused queues as last read, and the writer's data_version then: re-read only after another connection committed.
     private HashSet<string> _paused = new(StringComparer.Ordinal);
@@ -139,85 +137,39 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>
-    /// The claim under a policy: finds the lanes with pending tasks (skipping paused queues), reads each lane's best
-    /// candidates up to what its queue and name may still start, lets <see cref="ClaimSelection"/> choose, claims the
-    /// chosen ids and logs the starts of rate-limited keys, all inside the caller's write transaction.
+    /// The claim under a policy: finds the lanes with pending tasks (skipping paused queues), lets the shared
+    /// <see cref="LaneClaimPlanner"/> read each lane's best candidates up to what its queue and name may still start and
+    /// choose, claims the chosen ids and logs the starts of rate-limited keys, all inside the caller's write transaction.
     /// </summary>
     private async Task<ClaimResult> ClaimByLaneAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken)
     {
-        var policy = request.Policy ?? PlainPolicy;
         var claimed = new List<ClaimedTask>();
         DateTimeOffset? nextAllowed = null;
         if (request.Max > 0)
         {
             await EnsureLaneIndexAsync(connection, transaction, lifo: false, cancellationToken).ConfigureAwait(false);
-            var windows = new Dictionary<string, RateWindow>(StringComparer.Ordinal);
-            var nameAllowance = new Dictionary<string, int>(StringComparer.Ordinal);
-            var queues = new List<QueueCandidates>();
-            foreach (var (queue, names) in await ReadLanesAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
+            var lanes = await ReadLanesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var plan = await _planner.PlanAsync(request, lanes, new LaneReader(this, connection, transaction), now, cancellationToken).ConfigureAwait(false);
+            if (plan.Picked.Count > 0)
             {
-                var queuePolicy = policy.For(queue);
-                var allowance = request.Max;
-                if (request.QueueSlots is { } slots && slots.TryGetValue(queue, out var free))
-                {
-                    allowance = Math.Min(allowance, free);
-                }
-
-                if (allowance > 0 && queuePolicy.RateLimit is { } queueLimit)
-                {
-                    var window = await ReadWindowAsync(connection, transaction, windows, "queue:" + queue, queueLimit, now, cancellationToken).ConfigureAwait(false);
-                    allowance = Math.Min(allowance, window.Allowance);
-                    nextAllowed = Earliest(nextAllowed, window.NextAllowedAt());
-                }
-
-                if (allowance <= 0)
-                {
-                    continue;
-                }
-
-                var tasks = new List<Candidate>();
-                foreach (var name in names)
-                {
-                    var limit = allowance;
-                    if (policy.TaskRateLimits.TryGetValue(name, out var nameLimit))
-                    {
-                        var window = await ReadWindowAsync(connection, transaction, windows, "task:" + name, nameLimit, now, cancellationToken).ConfigureAwait(false);
-                        nameAllowance[name] = window.Allowance;
-                        limit = Math.Min(limit, window.Allowance);
-                        nextAllowed = Earliest(nextAllowed, window.NextAllowedAt());
-                    }
-
-                    if (limit > 0)
-                    {
-                        await ReadLaneAsync(connection, transaction, queuePolicy.Order, queue, name, limit, tasks, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                tasks.Sort(queuePolicy.Order == TaskOrder.Lifo
-                    ? static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.RunAt != b.RunAt ? b.RunAt.CompareTo(a.RunAt) : b.Id.CompareTo(a.Id)
-                    : static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.RunAt != b.RunAt ? a.RunAt.CompareTo(b.RunAt) : a.Id.CompareTo(b.Id));
-                queues.Add(new QueueCandidates(queue, queuePolicy.Weight, allowance, tasks));
+                claimed = await ClaimIdsAsync(connection, transaction, request, now, plan, cancellationToken).ConfigureAwait(false);
+                await RecordStartsAsync(connection, transaction, plan.CountStarts(claimed, now), now, cancellationToken).ConfigureAwait(false);
             }
 
-            var picked = _selection.Select(policy, request.Max, queues, nameAllowance);
-            if (picked.Count > 0)
-            {
-                claimed = await ClaimIdsAsync(connection, transaction, request, now, picked, cancellationToken).ConfigureAwait(false);
-                nextAllowed = Earliest(nextAllowed, await RecordStartsAsync(connection, transaction, windows, claimed, now, cancellationToken).ConfigureAwait(false));
-            }
+            nextAllowed = plan.NextAllowedAt;
         }
 
         return new ClaimResult(claimed, await NextDueAsync(connection, transaction, cancellationToken).ConfigureAwait(false), nextAllowed);
     }
 
-    /// <summary>Every lane with pending tasks, grouped by queue, paused queues left out: one index seek per lane and per queue.</summary>
-    private async Task<List<(string Queue, List<string> Names)>> ReadLanesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>Every lane with pending tasks, paused queues left out: one index seek per lane and per queue.</summary>
+    private async Task<List<(string Queue, string Name)>> ReadLanesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
     {
         var nextQueue = _nextQueue ??= Prepare(connection, NextQueueSql, "$queue");
         var nextLane = _nextLane ??= Prepare(connection, NextLaneSql, "$queue", "$name");
         nextQueue.Transaction = transaction;
         nextLane.Transaction = transaction;
-        var lanes = new List<(string Queue, List<string> Names)>();
+        var lanes = new List<(string Queue, string Name)>();
         var after = string.Empty;
         while (true)
         {
@@ -239,7 +191,7 @@ internal sealed partial class SqliteTaskStore
                 continue; // its tasks stay pending, untouched.
             }
 
-            var names = new List<string> { name };
+            lanes.Add((queue, name));
             nextLane.Parameters[0].Value = queue;
             while (true)
             {
@@ -249,10 +201,8 @@ internal sealed partial class SqliteTaskStore
                     break;
                 }
 
-                names.Add(name = following);
+                lanes.Add((queue, name = following));
             }
-
-            lanes.Add((queue, names));
         }
     }
 
@@ -277,35 +227,24 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimRequest request, long now, List<Candidate> picked, CancellationToken cancellationToken)
+    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimRequest request, long now, LanePlan plan, CancellationToken cancellationToken)
     {
         var claim = _claimById ??= Prepare(connection, ClaimByIdSql, "$worker", "$lease", "$now", "$ids");
         claim.Transaction = transaction;
         claim.Parameters[0].Value = request.WorkerId;
         claim.Parameters[1].Value = request.LeaseExpiresAt.ToUnixTimeMilliseconds();
         claim.Parameters[2].Value = now;
-        claim.Parameters[3].Value = "[" + string.Join(',', picked.Select(static p => p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
-        var byId = new Dictionary<long, ClaimedTask>(picked.Count);
+        claim.Parameters[3].Value = "[" + string.Join(',', plan.PickedIds.Select(static id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        var claimed = new List<ClaimedTask>(plan.Picked.Count);
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var task = ReadClaimed(reader);
-                byId[task.Id] = task;
+                claimed.Add(ReadClaimed(reader));
             }
         }
 
-        // Hand tasks out in the order the selection chose them.
-        var claimed = new List<ClaimedTask>(byId.Count);
-        foreach (var candidate in picked)
-        {
-            if (byId.TryGetValue(candidate.Id, out var task))
-            {
-                claimed.Add(task);
-            }
-        }
-
-        return claimed;
+        return plan.InPickedOrder(claimed);
     }
 
     /// <summary>Reads a row of a claim's RETURNING list (both claim statements return the same columns).</summary>
@@ -324,24 +263,18 @@ internal sealed partial class SqliteTaskStore
         TraceState: reader.IsDBNull(11) ? null : reader.GetString(11));
 
     /// <summary>Prunes a key's starts that left the window and reads the rest (at most one row per claim instant).</summary>
-    private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, SqliteTransaction transaction, Dictionary<string, RateWindow> windows, string key, RateLimit limit, long now, CancellationToken cancellationToken)
+    private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, SqliteTransaction transaction, RateKey key, long now, CancellationToken cancellationToken)
     {
-        if (windows.TryGetValue(key, out var known))
-        {
-            return known;
-        }
-
-        var period = (long)Math.Ceiling(limit.Period.TotalMilliseconds);
         var prune = _pruneStarts ??= Prepare(connection, "DELETE FROM tq_rate_starts WHERE key = $key AND started_at <= $cutoff", "$key", "$cutoff");
         prune.Transaction = transaction;
-        prune.Parameters[0].Value = key;
-        prune.Parameters[1].Value = now - period;
+        prune.Parameters[0].Value = key.Key;
+        prune.Parameters[1].Value = key.CutoffAt(now);
         await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
         var read = _readStarts ??= Prepare(connection, "SELECT started_at, starts FROM tq_rate_starts WHERE key = $key ORDER BY started_at", "$key");
         read.Transaction = transaction;
-        read.Parameters[0].Value = key;
-        var window = new RateWindow(limit.Limit, period);
+        read.Parameters[0].Value = key.Key;
+        var window = new RateWindow(key.Limit.Limit, RateWindow.PeriodOf(key.Limit));
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -350,28 +283,15 @@ internal sealed partial class SqliteTaskStore
             }
         }
 
-        windows[key] = window;
         return window;
     }
 
-    /// <summary>Logs the starts of every rate-limited key the claim used; returns when the earliest key it used up allows a start again.</summary>
-    private async Task<DateTimeOffset?> RecordStartsAsync(SqliteConnection connection, SqliteTransaction transaction, Dictionary<string, RateWindow> windows, List<ClaimedTask> claimed, long now, CancellationToken cancellationToken)
+    /// <summary>Logs the starts a claim made per rate-limited key (the single writer serializes claims: no lock needed).</summary>
+    private async Task RecordStartsAsync(SqliteConnection connection, SqliteTransaction transaction, Dictionary<string, long> starts, long now, CancellationToken cancellationToken)
     {
-        if (windows.Count == 0)
+        if (starts.Count == 0)
         {
-            return null;
-        }
-
-        var starts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var task in claimed)
-        {
-            foreach (var key in (ReadOnlySpan<string>)["queue:" + task.Queue, "task:" + task.Name])
-            {
-                if (windows.ContainsKey(key))
-                {
-                    starts[key] = starts.GetValueOrDefault(key) + 1;
-                }
-            }
+            return;
         }
 
         var record = _recordStarts ??= Prepare(connection, """
@@ -379,19 +299,13 @@ internal sealed partial class SqliteTaskStore
             ON CONFLICT (key, started_at) DO UPDATE SET starts = starts + excluded.starts
             """, "$key", "$now", "$starts");
         record.Transaction = transaction;
-        DateTimeOffset? next = null;
         foreach (var (key, count) in starts)
         {
             record.Parameters[0].Value = key;
             record.Parameters[1].Value = now;
             record.Parameters[2].Value = count;
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            var window = windows[key];
-            window.Add(now, count);
-            next = Earliest(next, window.NextAllowedAt());
         }
-
-        return next;
     }
 
     /// <summary>
@@ -425,9 +339,6 @@ internal sealed partial class SqliteTaskStore
         _fifoLanesReady = _lifoLanesReady = false;
     }
 
-    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
-        a is null ? b : b is null ? a : a < b ? a : b;
-
     private void ResetLaneCommands()
     {
         foreach (var command in new[] { _dataVersion, _readPaused, _nextQueue, _nextLane, _laneFifo, _laneLifo, _claimById, _pruneStarts, _readStarts, _recordStarts })
@@ -439,39 +350,23 @@ internal sealed partial class SqliteTaskStore
         ForgetUncommitted();
     }
 
-    /// <summary>The starts of one key inside its window: at most <c>limit</c> in any <c>period</c> (a sliding window log).</summary>
-    private sealed class RateWindow(int limit, long period)
+    /// <summary>The lane reads of one claim, on its connection and inside its transaction.</summary>
+    private sealed class LaneReader(SqliteTaskStore store, SqliteConnection connection, SqliteTransaction transaction) : ILaneReader
     {
-        private readonly List<(long At, long Starts)> _rows = [];
-        private long _used;
-
-        public int Allowance => (int)Math.Max(0, limit - _used);
-
-        public void Add(long at, long starts)
+        public async Task ReadWindowsAsync(IReadOnlyList<RateKey> keys, long now, Dictionary<string, RateWindow> into, CancellationToken cancellationToken)
         {
-            _rows.Add((at, starts));
-            _used += starts;
+            foreach (var key in keys)
+            {
+                into[key.Key] = await store.ReadWindowAsync(connection, transaction, key, now, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        /// <summary>When the oldest starts leave the window enough for one more; null while a start is allowed now.</summary>
-        public DateTimeOffset? NextAllowedAt()
+        public async Task ReadLanesAsync(IReadOnlyList<LaneRead> lanes, CancellationToken cancellationToken)
         {
-            if (_used < limit)
+            foreach (var lane in lanes)
             {
-                return null;
+                await store.ReadLaneAsync(connection, transaction, lane.Order, lane.Queue, lane.Name, lane.Limit, lane.Into, cancellationToken).ConfigureAwait(false);
             }
-
-            var used = _used;
-            foreach (var (at, starts) in _rows)
-            {
-                used -= starts;
-                if (used < limit)
-                {
-                    return FromMs(at + period);
-                }
-            }
-
-            return null;
         }
     }
 }
