@@ -39,6 +39,7 @@ internal sealed class DashboardRequestHandlers(DashboardOptions options, string 
 
         var queue = context.RequestServices.GetRequiredService<ITaskQueue>();
         var statistics = await queue.GetStatisticsAsync(context.RequestAborted).ConfigureAwait(false);
+        var paused = (await queue.ListQueuesAsync(context.RequestAborted).ConfigureAwait(false)).Where(static q => q.IsPaused).Select(static q => q.Name).ToHashSet(StringComparer.Ordinal);
         var now = (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
         var throughput = await Reader(context).ReadThroughputAsync(now, ThroughputMinutes, context.RequestAborted).ConfigureAwait(false);
         var notice = Notice(context);
@@ -47,7 +48,7 @@ internal sealed class DashboardRequestHandlers(DashboardOptions options, string 
             notice = $"{purged} finished task(s) older than the given age were deleted.";
         }
 
-        await WriteHtmlAsync(context, StatusCodes.Status200OK, OverviewPage.Render(options, basePath, statistics, throughput, RequestChecks.CanAct(context, options), notice)).ConfigureAwait(false);
+        await WriteHtmlAsync(context, StatusCodes.Status200OK, OverviewPage.Render(options, basePath, statistics, paused, throughput, RequestChecks.CanAct(context, options), notice)).ConfigureAwait(false);
     }
 
     public async Task TaskListAsync(HttpContext context)

@@ -172,6 +172,28 @@ public sealed partial class DashboardHttpTests(DashboardServer server) : IClassF
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
     }
 
+    [Fact]
+    public async Task Overview_marks_paused_queues_including_one_without_tasks()
+    {
+        using var client = server.CreateClient();
+        await server.Queue.PauseQueueAsync("orders");
+        await server.Queue.PauseQueueAsync("empty-but-paused");
+        try
+        {
+            var html = await GetHtmlAsync(client, "/queue/");
+
+            Assert.Matches("data-queue=\"orders\"><td><a [^>]*>orders</a> <span class=\"paused\"", html);
+            Assert.Matches("data-queue=\"empty-but-paused\"><td><a [^>]*>empty-but-paused</a> <span class=\"paused\"", html);
+        }
+        finally
+        {
+            await server.Queue.ResumeQueueAsync("orders");
+            await server.Queue.ResumeQueueAsync("empty-but-paused");
+        }
+
+        Assert.DoesNotContain("class=\"paused\"", await GetHtmlAsync(client, "/queue/"));
+    }
+
     private static async Task<string> GetHtmlAsync(HttpClient client, string path)
     {
         var response = await client.GetAsync(path);

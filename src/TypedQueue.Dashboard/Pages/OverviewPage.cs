@@ -3,10 +3,10 @@ using TypedQueue.Inspection;
 
 namespace TypedQueue.Dashboard.Pages;
 
-/// <summary>Queues × states with counts, the throughput chart, and the purge form when actions are allowed.</summary>
+/// <summary>Queues × states with counts (paused queues marked), the throughput chart, and the purge form when actions are allowed.</summary>
 internal static class OverviewPage
 {
-    public static string Render(DashboardOptions options, string basePath, TaskStatistics statistics, IReadOnlyList<ThroughputMinute> throughput, bool canAct, string? notice) =>
+    public static string Render(DashboardOptions options, string basePath, TaskStatistics statistics, IReadOnlySet<string> paused, IReadOnlyList<ThroughputMinute> throughput, bool canAct, string? notice) =>
         PageLayout.Render(options.Title, basePath, "Overview", html =>
         {
             if (notice is not null)
@@ -29,7 +29,7 @@ internal static class OverviewPage
             }
 
             html.Raw("<th class=\"n\">Total</th></tr></thead><tbody>");
-            var queues = statistics.Counts.Select(c => c.Queue).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var queues = statistics.Counts.Select(c => c.Queue).Concat(paused).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             if (queues.Count == 0)
             {
                 html.Raw("<tr><td colspan=\"8\" class=\"muted\">No tasks yet.</td></tr>");
@@ -37,7 +37,13 @@ internal static class OverviewPage
 
             foreach (var queue in queues)
             {
-                html.Raw("<tr data-queue=\"").Text(queue).Raw("\"><td><a href=\"").Text(HtmlWriter.Url(basePath + "/tasks", ("queue", queue))).Raw("\">").Text(queue).Raw("</a></td>");
+                html.Raw("<tr data-queue=\"").Text(queue).Raw("\"><td><a href=\"").Text(HtmlWriter.Url(basePath + "/tasks", ("queue", queue))).Raw("\">").Text(queue).Raw("</a>");
+                if (paused.Contains(queue))
+                {
+                    html.Raw(" <span class=\"paused\" title=\"Paused: workers leave its pending tasks alone until it is resumed (typedqueue resume).\">paused</span>");
+                }
+
+                html.Raw("</td>");
                 foreach (var state in PageLayout.States)
                 {
                     var count = statistics.Count(queue, state);

@@ -25,6 +25,7 @@ internal static class PageLayout
         th{background:var(--bg);font-weight:600}
         td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
         .muted{color:var(--muted)}
+        .paused{font-size:.8em;padding:0 .4em;border-radius:1em;background:#fff8c5;border:1px solid #d4a72c}
         .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
         .s-Scheduled{background:#8250df}.s-Pending{background:#bf8700}.s-Running{background:#0969da}
         .s-Succeeded{background:#1a7f37}.s-Dead{background:#cf222e}.s-Cancelled{background:#6e7781}
