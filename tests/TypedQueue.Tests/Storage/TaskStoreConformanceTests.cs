@@ -616,6 +616,18 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(DeleteResult.Deleted, await Store.DeleteAsync(ids[0], default));
     }
 
+    [SkippableFact]
+    public async Task Ids_are_never_reused_after_the_newest_tasks_are_deleted_or_purged()
+    {
+        var ids = await Store.InsertManyAsync([New("a"), New("b"), New("c")], default);
+        Assert.Equal(DeleteResult.Deleted, await Store.DeleteAsync(ids[2], default));
+        Assert.Equal(DeleteResult.Deleted, await Store.DeleteAsync(ids[1], default));
+
+        var next = await Store.InsertManyAsync([New("d")], default);
+
+        Assert.True(next[0] > ids[2], $"id {next[0]} was handed out again (the newest id before was {ids[2]})");
+    }
+
     private static ClaimPolicy Policy(QueueOrder order, Dictionary<string, QueuePolicy>? queues = null, Dictionary<string, RateLimit>? names = null) =>
         new(order, queues ?? [], names ?? []);
 

@@ -113,6 +113,57 @@ internal static class SqliteSchema
             PRIMARY KEY (key, started_at)
         ) STRICT, WITHOUT ROWID;
         """,
+
+        // 7: task ids are never reused. Without AUTOINCREMENT, SQLite hands out max(id) + 1, so deleting or purging the
+        // newest tasks gave their ids to the next ones, and an id in a log line or a link could name another task. The
+        // table is rebuilt with AUTOINCREMENT (a one-time copy); its indexes and triggers are created again. The lane
+        // indexes of migration 6 are created again on first use, as always.
+        """
+        CREATE TABLE tq_tasks_v7 (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            name             TEXT    NOT NULL,
+            queue            TEXT    NOT NULL,
+            state            INTEGER NOT NULL,
+            priority         INTEGER NOT NULL,
+            payload          TEXT    NOT NULL,
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            max_attempts     INTEGER NOT NULL,
+            enqueued_at      INTEGER NOT NULL,
+            run_at           INTEGER NOT NULL,
+            started_at       INTEGER,
+            finished_at      INTEGER,
+            worker_id        TEXT,
+            lease_expires_at INTEGER,
+            result           TEXT,
+            error_type       TEXT,
+            error_message    TEXT,
+            error_stack      TEXT,
+            idempotency_key  TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            unique_window_ms INTEGER,
+            trace_parent     TEXT,
+            trace_state      TEXT
+        ) STRICT;
+        INSERT INTO tq_tasks_v7 (id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, worker_id, lease_expires_at, result, error_type, error_message, error_stack, idempotency_key, cancel_requested, unique_window_ms, trace_parent, trace_state)
+        SELECT id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, worker_id, lease_expires_at, result, error_type, error_message, error_stack, idempotency_key, cancel_requested, unique_window_ms, trace_parent, trace_state FROM tq_tasks;
+        DROP TABLE tq_tasks;
+        ALTER TABLE tq_tasks_v7 RENAME TO tq_tasks;
+        CREATE INDEX tq_tasks_pending   ON tq_tasks (priority DESC, run_at, id) WHERE state = 1;
+        CREATE INDEX tq_tasks_scheduled ON tq_tasks (run_at) WHERE state = 0;
+        CREATE INDEX tq_tasks_running   ON tq_tasks (lease_expires_at) WHERE state = 2;
+        CREATE INDEX tq_tasks_finished  ON tq_tasks (finished_at) WHERE state >= 3;
+        CREATE INDEX tq_tasks_state_id  ON tq_tasks (state, id);
+        CREATE TRIGGER tq_unique_finished AFTER UPDATE OF state ON tq_tasks
+        WHEN NEW.state >= 3 AND OLD.state < 3 AND NEW.idempotency_key IS NOT NULL
+        BEGIN
+            UPDATE tq_unique SET expires_at = COALESCE(NEW.finished_at, 0) + COALESCE(NEW.unique_window_ms, 0) WHERE task_id = NEW.id;
+        END;
+        CREATE TRIGGER tq_unique_reopened AFTER UPDATE OF state ON tq_tasks
+        WHEN NEW.state < 3 AND OLD.state >= 3 AND NEW.idempotency_key IS NOT NULL
+        BEGIN
+            UPDATE tq_unique SET expires_at = NULL WHERE task_id = NEW.id;
+        END;
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>
