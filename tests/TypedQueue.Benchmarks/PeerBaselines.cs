@@ -24,6 +24,16 @@ internal static class PeerBaselines
     private static async Task<TimeSpan> HangfireDrainOnceAsync(int n, int workers)
     {
         using var storage = new InMemoryStorage();
+        return await HangfireDrainAsync(storage, n, workers, TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>
+    /// Enqueues <paramref name="n"/> no-op jobs into <paramref name="storage"/>, then times a Hangfire server with
+    /// <paramref name="workers"/> workers until every job is Succeeded (Hangfire has no completion signal: its
+    /// monitoring API is polled once the handlers have all run).
+    /// </summary>
+    internal static async Task<TimeSpan> HangfireDrainAsync(JobStorage storage, int n, int workers, TimeSpan timeout)
+    {
         var client = new BackgroundJobClient(storage);
         for (var i = 0; i < n; i++)
         {
@@ -34,7 +44,7 @@ internal static class PeerBaselines
         var monitoring = storage.GetMonitoringApi();
         var started = Stopwatch.GetTimestamp();
         using var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = workers }, storage);
-        await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(2));
+        await HandlerSink.AllHandled.WaitAsync(timeout);
         while (monitoring.SucceededListCount() < n)
         {
             await Task.Delay(1);

@@ -92,25 +92,7 @@ internal static class PostgreSqlScenarios
         {
             var options = new PostgreSqlStorageOptions { SchemaName = schema, PrepareSchemaIfNecessary = true, QueuePollInterval = TimeSpan.FromMilliseconds(100) };
             var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
-            var client = new BackgroundJobClient(storage);
-            for (var i = 0; i < n; i++)
-            {
-                client.Enqueue(() => HangfireJobs.Noop(new NoopPayload(i, "bench")));
-            }
-
-            HandlerSink.Reset(n);
-            var monitoring = storage.GetMonitoringApi();
-            var started = Stopwatch.GetTimestamp();
-            using var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = workers }, storage);
-            await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(5));
-            while (monitoring.SucceededListCount() < n)
-            {
-                await Task.Delay(5);
-            }
-
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            server.SendStop();
-            return elapsed;
+            return await PeerBaselines.HangfireDrainAsync(storage, n, workers, TimeSpan.FromMinutes(5));
         }
         finally
         {
