@@ -206,6 +206,36 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.Single(await store.InsertManyAsync([task with { Payload = "{}" }], default)); // still usable afterwards
     }
 
+    [Fact]
+    public async Task Under_continuous_writes_the_wal_starts_over_instead_of_growing()
+    {
+        // The writer never checkpoints; the store's background checkpoints must still make the WAL start over while
+        // commits keep coming. A restart truncates the file to journal_size_limit, so the file shrinking is the signal.
+        var path = Path.Combine(_db.Folder, "busy.db");
+        await using var store = new SqliteTaskStore(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = path }) with { WalSizeLimitBytes = 256 * 1024 });
+        await store.MigrateAsync(default);
+        var batch = Enumerable.Range(0, 100).Select(_ => new NewTask("t", "default", 0, 1, new string('x', 400), DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null)).ToList();
+        var wal = new FileInfo(path + "-wal");
+        long largest = 0, previous = 0;
+        var restarts = 0;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (restarts < 3)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), $"The WAL never started over: it grew to {largest:N0} bytes.");
+            await store.InsertManyAsync(batch, default);
+            wal.Refresh();
+            if (wal.Length < previous)
+            {
+                restarts++;
+            }
+
+            previous = wal.Length;
+            largest = Math.Max(largest, wal.Length);
+        }
+
+        Assert.InRange(previous, 0, 256 * 1024 + 64 * 1024);
+    }
+
     private static SqliteTaskStore Open(string path) =>
         new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = path }));
 }

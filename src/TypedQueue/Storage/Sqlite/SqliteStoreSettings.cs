@@ -8,6 +8,9 @@ internal sealed record SqliteStoreSettings(string ConnectionString, string DataS
     /// <summary>Extra PRAGMA statements run on every connection; tests use it to simulate a full disk (max_page_count).</summary>
     public string ExtraPragmas { get; init; } = "";
 
+    /// <summary>The size a WAL file is truncated to when it starts over (<c>PRAGMA journal_size_limit</c>); tests make it small to see the restarts.</summary>
+    public long WalSizeLimitBytes { get; init; } = 64L * 1024 * 1024;
+
     public static SqliteStoreSettings From(TypedQueueOptions options)
     {
         var builder = string.IsNullOrWhiteSpace(options.ConnectionString)

@@ -60,10 +60,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private SqliteCommand? _complete;
     private SqliteCommand? _nextDue;
     private SqliteCommand? _succeedMany;
-    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(200);
     private readonly CancellationTokenSource _disposing = new();
-    private Task? _checkpointer;
-    private int _commitsSinceCheckpoint;
     private readonly List<InsertRequest> _pendingInserts = [];
 
     // Used only by the worker's idle loop (one caller at a time).
@@ -823,44 +820,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 OldestExpiredLease: reader.IsDBNull(5) ? null : FromMs(reader.GetInt64(5)));
         }, cancellationToken);
 
-    /// <summary>
-    /// Copies the WAL back into the database every <see cref="CheckpointInterval"/> while this process writes: a
-    /// PASSIVE checkpoint on its own connection, so neither the writer nor readers wait for it, and no commit pays for
-    /// the fsync a checkpoint needs.
-    /// </summary>
-    private async Task CheckpointLoopAsync()
-    {
-        try
-        {
-            await using var connection = new SqliteConnection(_settings.ConnectionString);
-            await connection.OpenAsync(_disposing.Token).ConfigureAwait(false);
-            await using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA busy_timeout = 1000; PRAGMA wal_checkpoint(PASSIVE)";
-            using var timer = new PeriodicTimer(CheckpointInterval);
-            while (await timer.WaitForNextTickAsync(_disposing.Token).ConfigureAwait(false))
-            {
-                if (Interlocked.Exchange(ref _commitsSinceCheckpoint, 0) > 0)
-                {
-                    try
-                    {
-                        await checkpoint.ExecuteNonQueryAsync(_disposing.Token).ConfigureAwait(false);
-                    }
-                    catch (SqliteException)
-                    {
-                        // Busy or failing: the next tick tries again, and the WAL stays valid meanwhile.
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (SqliteException)
-        {
-            // The file went away or cannot be opened; writes will report that themselves.
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
@@ -998,7 +957,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
             // Checkpoints run in the background (CheckpointLoopAsync), not inside whichever commit crosses the threshold.
-            await ExecuteAsync(connection, null, "PRAGMA wal_autocheckpoint = 0", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, $"PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {_settings.WalSizeLimitBytes}", cancellationToken).ConfigureAwait(false);
 
             // WAL lets readers run beside the writer; the mode is stored in the file, so readers inherit it.
             var mode = await ScalarAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false) as string;
