@@ -44,6 +44,21 @@ public sealed class SqliteGroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_burst_of_sixteen_a_lone_caller_is_written_without_waiting_for_fifteen_more()
+    {
+        // A batch waits for as many rows as the last one had; when they do not come, the linger timer writes it.
+        await using var store = await OpenAsync();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => store.InsertManyAsync([Row($$"""{"burst":{{i}}}""")], default))));
+
+        var lone = await store.InsertManyAsync([Row("""{"lone":1}""")], default);
+        var next = await store.InsertManyAsync([Row("""{"lone":2}""")], default);
+
+        Assert.Equal("""{"lone":1}""", (await store.GetAsync(Assert.Single(lone), default))!.Payload);
+        Assert.Equal("""{"lone":2}""", (await store.GetAsync(Assert.Single(next), default))!.Payload);
+        Assert.Equal(18, await CountRowsAsync());
+    }
+
+    [Fact]
     public async Task A_cancelled_caller_either_gets_its_id_or_stores_nothing()
     {
         await using var store = await OpenAsync();
