@@ -62,15 +62,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private SqliteCommand? _succeedMany;
     private readonly CancellationTokenSource _disposing = new();
     private readonly List<InsertRequest> _pendingInserts = [];
-    private bool _insertLeader;
-    private int _insertTarget = 1;
-    private Timer? _insertLingerTimer;
-
-    /// <summary>How long waiting rows wait for a batch as large as the last one before the oldest caller writes them anyway.</summary>
-    private static readonly TimeSpan InsertLinger = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>Completes a waiting insert request to hand its caller the lead (see <see cref="InsertManyAsync(IReadOnlyList{NewTask}, CancellationToken)"/>).</summary>
-    private static readonly long[] YourLead = new long[1];
 
     // Used only by the worker's idle loop (one caller at a time).
     private SqliteConnection? _watcher;
@@ -120,11 +111,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     }
 
     /// <summary>
-    /// Group commit: every caller adds its rows to a shared batch, and one caller at a time leads: it takes the write
-    /// lock and writes every waiting row in one transaction. Callers arriving meanwhile wait for their ids, not for the
-    /// lock; when the leader is done it hands the lead to the first of them, whose batch has filled in the meantime. One
-    /// commit then serves many concurrent enqueues, a lone caller pays no thread hop, and a batch costs one hand-off. A
-    /// failed transaction fails every caller in it, and none of its rows is stored.
+    /// Group commit: every caller adds its rows to a shared batch, and whichever caller gets the write lock first writes
+    /// the whole batch in one transaction for everybody; the others find their ids ready. One commit then serves many
+    /// concurrent enqueues. A failed transaction fails every caller in it, and none of its rows is stored.
     /// </summary>
     public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken)
     {
@@ -134,44 +123,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }
 
         var request = new InsertRequest(tasks);
-        bool lead;
         lock (_pendingInserts)
         {
             _pendingInserts.Add(request);
-            lead = !_insertLeader && _pendingInserts.Count >= _insertTarget;
-            _insertLeader |= lead;
-            if (!_insertLeader && _pendingInserts.Count == 1)
-            {
-                ArmInsertLinger();
-            }
-        }
-
-        if (!lead)
-        {
-            long[] outcome;
-            try
-            {
-                outcome = await request.Ids.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!request.Ids.Task.IsCompleted)
-            {
-                // Cancelled while waiting: withdraw the rows, unless a batch already took them (then report what it
-                // did) or the lead was just handed here (then lead, and give it up below).
-                lock (_pendingInserts)
-                {
-                    if (!request.Ids.Task.IsCompleted && _pendingInserts.Remove(request))
-                    {
-                        throw;
-                    }
-                }
-
-                outcome = await request.Ids.Task.ConfigureAwait(false);
-            }
-
-            if (!ReferenceEquals(outcome, YourLead))
-            {
-                return outcome;
-            }
         }
 
         try
@@ -180,76 +134,41 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }
         catch (OperationCanceledException)
         {
+            // Cancelled while waiting: withdraw the rows, unless a leader already took them (then report what it did).
             lock (_pendingInserts)
             {
-                _pendingInserts.Remove(request);
+                if (_pendingInserts.Remove(request))
+                {
+                    throw;
+                }
             }
 
-            HandOffInsertLead();
-            throw;
+            return await request.Ids.Task.ConfigureAwait(false);
         }
 
         try
         {
-            // The batch holds other callers' rows too, so one caller's cancellation must not abort it.
-            return await WriteInsertBatchAsync(request).ConfigureAwait(false);
+            if (!request.Ids.Task.IsCompleted)
+            {
+                // The batch holds other callers' rows too, so one caller's cancellation must not abort it.
+                await WriteInsertBatchAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {
             _writeLock.Release();
-            HandOffInsertLead();
         }
+
+        return await request.Ids.Task.ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// After a batch: the next one is led by the caller whose rows make it as large as this one was (it leads at once,
-    /// on its own thread), or, when rows are already that many, by the oldest waiting caller; if fewer arrive, the
-    /// linger timer hands the lead to the oldest after <see cref="InsertLinger"/>.
-    /// </summary>
-    private void HandOffInsertLead()
-    {
-        lock (_pendingInserts)
-        {
-            _insertLeader = false;
-            if (_pendingInserts.Count >= _insertTarget)
-            {
-                _insertLeader = true;
-                _pendingInserts[0].Ids.TrySetResult(YourLead);
-            }
-            else if (_pendingInserts.Count > 0)
-            {
-                ArmInsertLinger();
-            }
-        }
-    }
-
-    private void ArmInsertLinger()
-    {
-        _insertLingerTimer ??= new Timer(static state => ((SqliteTaskStore)state!).InsertLingerElapsed(), this, Timeout.Infinite, Timeout.Infinite);
-        _insertLingerTimer.Change(InsertLinger, Timeout.InfiniteTimeSpan);
-    }
-
-    private void InsertLingerElapsed()
-    {
-        lock (_pendingInserts)
-        {
-            if (!_insertLeader && _pendingInserts.Count > 0)
-            {
-                _insertLeader = true;
-                _pendingInserts[0].Ids.TrySetResult(YourLead);
-            }
-        }
-    }
-
-    /// <summary>Writes every waiting request in one transaction; returns the ids of <paramref name="own"/> (the leader's).</summary>
-    private async Task<long[]> WriteInsertBatchAsync(InsertRequest own)
+    private async Task WriteInsertBatchAsync(CancellationToken cancellationToken)
     {
         List<InsertRequest> batch;
         lock (_pendingInserts)
         {
             batch = [.. _pendingInserts];
             _pendingInserts.Clear();
-            _insertTarget = batch.Count;
         }
 
         try
@@ -268,15 +187,11 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 }
 
                 return all;
-            }, CancellationToken.None).ConfigureAwait(false);
-            long[]? mine = null;
+            }, cancellationToken).ConfigureAwait(false);
             for (var r = 0; r < batch.Count; r++)
             {
                 batch[r].Ids.TrySetResult(ids[r]);
-                mine = ReferenceEquals(batch[r], own) ? ids[r] : mine;
             }
-
-            return mine ?? throw new InvalidOperationException("The leader's rows were not in its batch.");
         }
         catch (Exception ex)
         {
@@ -284,8 +199,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             {
                 request.Ids.TrySetException(ex);
             }
-
-            throw;
         }
     }
 
@@ -911,7 +824,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     public async ValueTask DisposeAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
-        _insertLingerTimer?.Dispose();
         if (_checkpointer is not null)
         {
             await _checkpointer.ConfigureAwait(false);
