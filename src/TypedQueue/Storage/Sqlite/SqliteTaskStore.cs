@@ -272,13 +272,27 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms", "$trace_parent", "$trace_state");
 
     /// <summary>
-    /// Takes the task's key, or returns the id of the task that holds it. The primary key of tq_unique decides: an
-    /// expired holder is removed first, then the insert either takes the key or conflicts with a live holder.
+    /// Frees a key whose holder no longer holds it: the holder's row is gone, or it finished (state 3 or more) and its
+    /// unique window has passed. The expiry is read from the holder's row here rather than kept in tq_unique, so a state
+    /// change costs nothing extra (migration 8); requeueing a finished task makes it hold its key again by itself.
+    /// </summary>
+    internal const string FreeExpiredKeySql = """
+        DELETE FROM tq_unique
+        WHERE name = $name AND key = $key
+          AND NOT EXISTS (SELECT 1 FROM tq_tasks t
+                          WHERE t.id = tq_unique.task_id
+                            AND (t.state < 3 OR COALESCE(t.finished_at, 0) + COALESCE(t.unique_window_ms, 0) > $now))
+        """;
+
+    /// <summary>
+    /// Takes the task's key, or returns the id of the task that holds it. The primary key of tq_unique decides: a
+    /// holder that no longer holds the key is removed first, then the insert either takes the key or conflicts with a
+    /// live holder.
     /// </summary>
     private static async Task<long?> FindHolderAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task, string key)
     {
         var now = task.EnqueuedAt.ToUnixTimeMilliseconds();
-        await ExecuteAsync(connection, transaction, "DELETE FROM tq_unique WHERE name = $name AND key = $key AND expires_at <= $now", CancellationToken.None,
+        await ExecuteAsync(connection, transaction, FreeExpiredKeySql, CancellationToken.None,
             ("$name", task.Name), ("$key", key), ("$now", now)).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -738,8 +752,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
             var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
-            // Keys whose window ended, and keys of tasks that no longer exist, are released.
-            command.CommandText = "DELETE FROM tq_unique WHERE expires_at < $cutoff OR task_id NOT IN (SELECT id FROM tq_tasks)";
+            // Keys of tasks that no longer exist are released. A key whose window ended before the cut-off belongs to a
+            // task finished before it, so it has just been deleted too; other keys are freed when next asked for.
+            command.CommandText = "DELETE FROM tq_unique WHERE NOT EXISTS (SELECT 1 FROM tq_tasks t WHERE t.id = tq_unique.task_id)";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
             // Starts older than the cut-off are outside any sensible rate window; claims prune their own keys anyway.
