@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using TypedQueue.Inspection;
 using TypedQueue.Storage;
 using TypedQueue.Storage.Sqlite;
 using TypedQueue.Tests.Support;
@@ -69,7 +70,7 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
     }
 
     [Theory]
-    [InlineData(SqliteTaskStore.PromoteSql, "SEARCH tq_tasks USING COVERING INDEX tq_tasks_scheduled (run_at<?)")]
+    [InlineData(SqliteTaskStore.PromoteSql, "SEARCH tq_tasks USING INDEX tq_tasks_scheduled (run_at<?)")]
     [InlineData(SqliteTaskStore.NextDueSql, "SEARCH tq_tasks USING COVERING INDEX tq_tasks_scheduled")]
     public async Task Promotion_and_the_next_due_time_use_the_scheduled_index(string sql, string step)
     {
@@ -90,6 +91,159 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         }
 
         Assert.Equal(step, Assert.Single(plan));
+    }
+
+    [Theory]
+    [InlineData(TaskState.Scheduled, "SCAN tq_tasks USING INDEX tq_tasks_scheduled", true)]
+    [InlineData(TaskState.Running, "SCAN tq_tasks USING INDEX tq_tasks_running", true)]
+    [InlineData(TaskState.Dead, "SEARCH tq_tasks USING INDEX tq_tasks_failed (state=? AND id>?)", false)]
+    [InlineData(TaskState.Cancelled, "SEARCH tq_tasks USING INDEX tq_tasks_failed (state=? AND id>?)", false)]
+    [InlineData(TaskState.Pending, "SEARCH tq_tasks USING INTEGER PRIMARY KEY (rowid>?)", false)]
+    [InlineData(TaskState.Succeeded, "SEARCH tq_tasks USING INTEGER PRIMARY KEY (rowid>?)", false)]
+    public async Task Listing_by_state_walks_that_states_index_or_the_primary_key(TaskState state, string walk, bool sortsById)
+    {
+        // Scheduled and running tasks are few, so sorting them is cheap; pending and succeeded tasks can fill the table,
+        // so a page of them must never sort the whole state.
+        foreach (var query in new[] { new TaskQuery { State = state }, new TaskQuery { State = state, Queue = "q" }, new TaskQuery { State = state, Queue = "q", Name = "n" } })
+        {
+            var plan = await PlanAsync(SqliteTaskStore.ListTasksSql(query), ("$after", 0), ("$queue", "q"), ("$name", "n"), ("$limit", 10));
+
+            Assert.Equal(walk, plan[0]);
+            Assert.Equal(sortsById ? ["USE TEMP B-TREE FOR ORDER BY"] : [], plan.Skip(1));
+        }
+    }
+
+    [Fact]
+    public async Task Checking_for_unfinished_tasks_looks_into_the_partial_indexes_only()
+    {
+        var plan = await PlanAsync(SqliteTaskStore.AnyUnfinishedSql);
+
+        var walks = plan.Where(p => p.Contains("tq_tasks", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, walks.Count);
+        Assert.All(walks, w => Assert.Matches("^SCAN tq_tasks USING (COVERING )?INDEX tq_tasks_(pending|scheduled|running)$", w));
+    }
+
+    [Fact]
+    public async Task Freeing_a_key_looks_its_holder_up_by_primary_key()
+    {
+        var plan = await PlanAsync(SqliteTaskStore.FreeExpiredKeySql, ("$name", "n"), ("$key", "k"), ("$now", 0));
+
+        Assert.Contains(plan, p => p.StartsWith("SEARCH tq_unique USING PRIMARY KEY (name=? AND key=?)", StringComparison.Ordinal));
+        Assert.Contains(plan, p => p.StartsWith("SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Purge_removes_the_keys_of_the_tasks_it_deletes_and_keeps_the_others()
+    {
+        var t0 = DateTimeOffset.UnixEpoch;
+        var ids = await Store.InsertManyAsync(
+            [new NewTask("a", "default", 0, 1, "{}", t0, t0, "done", TimeSpan.FromDays(1)), new NewTask("b", "default", 0, 1, "{}", t0, t0, "open")], default);
+        await Store.ClaimAvailableAsync(new ClaimRequest("w", 1, t0, t0.AddMinutes(1)), [], default);
+        await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Succeeded, t0)], default);
+
+        Assert.Equal(1, await Store.DeleteFinishedBeforeAsync(t0.AddSeconds(1), default));
+
+        Assert.Equal([ids[1]], await ScalarsAsync(_db.Path, "SELECT task_id FROM tq_unique"));
+    }
+
+    [Fact]
+    public async Task Migration_8_keeps_the_keys_of_a_version_7_database_as_they_were()
+    {
+        // A version 7 file: a succeeded task whose key the old trigger gave an expiry, a dead one that will be requeued
+        // (its stale expiry must not free its key), and a pending one whose key is held without an expiry.
+        var path = Path.Combine(_db.Folder, "v7.db");
+        var t = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var ms = t.ToUnixTimeMilliseconds();
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            foreach (var migration in SqliteSchema.Migrations.Take(7))
+            {
+                command.CommandText = migration;
+                await command.ExecuteNonQueryAsync();
+            }
+
+            command.CommandText = $"""
+                PRAGMA user_version = 7;
+                INSERT INTO tq_tasks (name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, idempotency_key, unique_window_ms)
+                VALUES ('u', 'default', 2, 0, '{"{}"}', 1, 1, {ms}, {ms}, {ms}, 'done', 60000),
+                       ('u', 'default', 2, 0, '{"{}"}', 1, 1, {ms}, {ms}, {ms}, 'dead', 60000),
+                       ('u', 'default', 1, 0, '{"{}"}', 0, 1, {ms}, {ms}, NULL, 'open', 1000);
+                INSERT INTO tq_unique (name, key, task_id) VALUES ('u', 'done', 1), ('u', 'dead', 2), ('u', 'open', 3);
+                UPDATE tq_tasks SET state = 3, finished_at = {ms} WHERE id = 1;
+                UPDATE tq_tasks SET state = 4, finished_at = {ms} WHERE id = 2;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal([ms + 60000, ms + 60000], await ScalarsAsync(path, "SELECT expires_at FROM tq_unique WHERE task_id IN (1, 2) ORDER BY task_id"));
+
+        await using var store = Open(path);
+        await store.MigrateAsync(default);
+
+        Assert.Equal([8L], await ScalarsAsync(path, "PRAGMA user_version"));
+        Assert.Empty(await ScalarsAsync(path, "SELECT name FROM sqlite_schema WHERE type = 'trigger' OR name = 'tq_tasks_state_id'"));
+        Assert.Equal(["tq_tasks_failed"], await ScalarsAsync(path, "SELECT name FROM sqlite_schema WHERE name = 'tq_tasks_failed'"));
+        NewTask Keyed(string key, DateTimeOffset at) => new("u", "default", 0, 1, "{}", at, at, key);
+        async Task<long> EnqueueAsync(string key, DateTimeOffset at) => (await store.InsertManyAsync([Keyed(key, at)], default))[0];
+
+        // The succeeded task holds its key for its window, then a new task takes it.
+        Assert.Equal(1, await EnqueueAsync("done", t.AddMilliseconds(59_999)));
+        Assert.True(await EnqueueAsync("done", t.AddMilliseconds(60_000)) > 3);
+
+        // The dead task is requeued after its old expiry: it holds its key again.
+        Assert.True(await store.RequeueAsync(2, t.AddMinutes(2), default));
+        Assert.Equal(2, await EnqueueAsync("dead", t.AddMinutes(3)));
+
+        // The pending task holds its key, however late; once finished, for its own window.
+        Assert.Equal(3, await EnqueueAsync("open", t.AddDays(1)));
+        var claimed = (await store.ClaimAvailableAsync(new ClaimRequest("w", 2, t.AddDays(1), t.AddDays(2)), [], default)).Tasks;
+        Assert.Contains(claimed, c => c.Id == 3);
+        var finished = t.AddDays(1).AddSeconds(1);
+        await store.CompleteManyAsync([new TaskCompletion(3, "w", TaskOutcome.Succeeded, finished)], default);
+        Assert.Equal(3, await EnqueueAsync("open", finished.AddMilliseconds(999)));
+        Assert.True(await EnqueueAsync("open", finished.AddMilliseconds(1000)) > 3);
+    }
+
+    private async Task<List<string>> PlanAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters)
+        {
+            if (sql.Contains(name, StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        return plan;
+    }
+
+    private static async Task<List<object>> ScalarsAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var values = new List<object>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetValue(0));
+        }
+
+        return values;
     }
 
     [Theory]

@@ -617,6 +617,119 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_finished_holder_keeps_its_key_for_its_unique_window_and_not_a_millisecond_longer()
+    {
+        var window = TimeSpan.FromMinutes(1);
+        var first = (await Store.InsertManyAsync([New("u", key: "k") with { UniqueWindow = window }], default))[0];
+        Assert.Equal([first], await Store.InsertManyAsync([New("u", key: "k")], default));
+        Assert.Equal(first, Assert.Single(await ClaimTasksAsync(Claim("w", 1))).Id);
+        Assert.Equal([first], await Store.InsertManyAsync([New("u", key: "k")], default));
+
+        var finished = T0.AddSeconds(10);
+        await Store.CompleteManyAsync([new TaskCompletion(first, "w", TaskOutcome.Succeeded, finished)], default);
+        Assert.Equal([first], await Store.InsertManyAsync([Later(New("u", key: "k"), finished + window - TimeSpan.FromMilliseconds(1))], default));
+        var second = await Store.InsertManyAsync([Later(New("u", key: "k"), finished + window)], default);
+
+        Assert.NotEqual(first, second[0]);
+        Assert.Equal("k", (await Store.GetAsync(second[0], default))?.IdempotencyKey);
+        Assert.Equal(second, await Store.InsertManyAsync([Later(New("u", key: "k"), finished + window)], default));
+    }
+
+    [SkippableFact]
+    public async Task A_requeued_holder_holds_its_key_again_until_it_finishes_again()
+    {
+        var dead = (await Store.InsertManyAsync([New("u", key: "k")], default))[0];
+        await ClaimTasksAsync(Claim("w", 1));
+        await Store.CompleteManyAsync([new TaskCompletion(dead, "w", TaskOutcome.Dead, T0, Error: new TaskError("T", "m", null))], default);
+
+        Assert.True(await Store.RequeueAsync(dead, T0.AddSeconds(1), default));
+        Assert.Equal([dead], await Store.InsertManyAsync([Later(New("u", key: "k"), T0.AddSeconds(2))], default));
+
+        Assert.Equal(dead, Assert.Single(await ClaimTasksAsync(Claim("w", 1, T0.AddSeconds(3)))).Id);
+        await Store.CompleteManyAsync([new TaskCompletion(dead, "w", TaskOutcome.Succeeded, T0.AddSeconds(3))], default);
+        Assert.NotEqual([dead], await Store.InsertManyAsync([Later(New("u", key: "k"), T0.AddSeconds(4))], default));
+    }
+
+    [SkippableFact]
+    public async Task Cancel_and_rescue_release_a_key_only_when_they_finish_its_holder()
+    {
+        var ids = await Store.InsertManyAsync(
+            [New("cancelled", key: "c"), New("rescued", key: "r") with { MaxAttempts = 2 }, New("running", key: "x")], default);
+        Assert.Equal(CancelResult.Cancelled, await Store.CancelAsync(ids[0], T0, default));
+        Assert.Equal(2, (await ClaimTasksAsync(Claim("w", 10))).Count);
+        Assert.Equal(CancelResult.CancellationRequested, await Store.CancelAsync(ids[2], T0, default));
+
+        // A cancelled waiting task is finished: its key is free. A running task asked to cancel still holds its key.
+        var now = T0.AddSeconds(1);
+        Assert.NotEqual([ids[0]], await Store.InsertManyAsync([Later(New("cancelled", key: "c"), now)], default));
+        Assert.Equal([ids[2]], await Store.InsertManyAsync([Later(New("running", key: "x"), now)], default));
+
+        // A rescue that gives the task another attempt keeps the key held; one that ends it (dead, or cancelled as
+        // requested) frees it.
+        Assert.Equal(2, await Store.RescueExpiredAsync(T0.AddMinutes(6), default));
+        Assert.Equal(TaskState.Pending, (await Store.GetAsync(ids[1], default))?.State);
+        Assert.Equal(TaskState.Cancelled, (await Store.GetAsync(ids[2], default))?.State);
+        now = T0.AddMinutes(7);
+        Assert.Equal([ids[1]], await Store.InsertManyAsync([Later(New("rescued", key: "r"), now)], default));
+        Assert.NotEqual([ids[2]], await Store.InsertManyAsync([Later(New("running", key: "x"), now)], default));
+
+        Assert.Equal(ids[1], Assert.Single(await ClaimTasksAsync(Claim("w", 1, now))).Id);
+        Assert.Equal(1, await Store.RescueExpiredAsync(now.AddMinutes(6), default));
+        Assert.Equal(TaskState.Dead, (await Store.GetAsync(ids[1], default))?.State);
+        Assert.NotEqual([ids[1]], await Store.InsertManyAsync([Later(New("rescued", key: "r"), now.AddMinutes(7))], default));
+    }
+
+    [SkippableFact]
+    public async Task A_purged_holder_frees_its_key()
+    {
+        var window = TimeSpan.FromDays(1);
+        var first = (await Store.InsertManyAsync([New("u", key: "k") with { UniqueWindow = window }], default))[0];
+        await ClaimTasksAsync(Claim("w", 1));
+        await Store.CompleteManyAsync([new TaskCompletion(first, "w", TaskOutcome.Succeeded, T0)], default);
+
+        // Purging ignores the window: once the holder is gone, its key is free.
+        Assert.Equal(1, await Store.DeleteFinishedBeforeAsync(T0.AddSeconds(1), default));
+        var second = await Store.InsertManyAsync([Later(New("u", key: "k"), T0.AddSeconds(2))], default);
+
+        Assert.NotEqual(first, second[0]);
+        Assert.NotNull(await Store.GetAsync(second[0], default));
+    }
+
+    [SkippableFact]
+    public async Task Listing_by_each_state_walks_only_that_states_tasks_in_id_order()
+    {
+        // Two tasks in each state, the second in another queue, interleaved by id so every walk skips other states.
+        string[] names = ["scheduled", "pending", "running", "succeeded", "dead", "cancelled"];
+        var ids = await Store.InsertManyAsync(
+            [.. new[] { "default", "other" }.SelectMany(queue => names.Select(name => New(name, queue: queue, runAt: name == "scheduled" ? T0.AddHours(1) : null)))],
+            default);
+        var claimed = await ClaimTasksAsync(Claim("w", 100));
+        await Store.CompleteManyAsync(
+        [
+            .. claimed.Where(t => t.Name != "running").Select(t => new TaskCompletion(t.Id, "w", t.Name switch
+            {
+                "pending" => TaskOutcome.Released,
+                "succeeded" => TaskOutcome.Succeeded,
+                "dead" => TaskOutcome.Dead,
+                _ => TaskOutcome.Cancelled,
+            }, T0)),
+        ], default);
+
+        for (var i = 0; i < names.Length; i++)
+        {
+            var (state, first, second) = ((TaskState)i, ids[i], ids[i + names.Length]);
+            async Task<long[]> ListAsync(TaskQuery query) => [.. (await Store.ListTasksAsync(query with { State = state }, default)).Select(t => t.Id)];
+            Assert.Equal([first, second], await ListAsync(new TaskQuery()));
+            Assert.Equal([first], await ListAsync(new TaskQuery { Limit = 1 }));
+            Assert.Equal([second], await ListAsync(new TaskQuery { Limit = 1, AfterId = first }));
+            Assert.Empty(await ListAsync(new TaskQuery { AfterId = second }));
+            Assert.Equal([second], await ListAsync(new TaskQuery { Queue = "other" }));
+            Assert.Equal([first], await ListAsync(new TaskQuery { Queue = "default", Name = names[i] }));
+            Assert.Empty(await ListAsync(new TaskQuery { Name = "nobody" }));
+        }
+    }
+
+    [SkippableFact]
     public async Task Ids_are_never_reused_after_the_newest_tasks_are_deleted_or_purged()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("b"), New("c")], default);
@@ -662,4 +775,7 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
 
     private static NewTask New(string name, int priority = 0, DateTimeOffset? runAt = null, string queue = "default", string payload = "{}", string? key = null) =>
         new(name, queue, priority, 3, payload, T0, runAt ?? T0, key);
+
+    /// <summary>The same task enqueued at <paramref name="at"/>, due at once; a key's expiry is judged at enqueue time.</summary>
+    private static NewTask Later(NewTask task, DateTimeOffset at) => task with { EnqueuedAt = at, RunAt = at };
 }

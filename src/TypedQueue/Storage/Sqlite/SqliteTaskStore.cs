@@ -23,8 +23,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     /// <summary>
     /// Marks a batch of plain successes done, each only while its worker holds it. The unary <c>+</c> keeps the planner
-    /// from walking every running task through the (state, id) index with the batch as the inner loop: the batch's
-    /// ids are looked up by primary key instead, so the cost does not grow with the number of running tasks.
+    /// from walking every running task through an index that <c>state = 2</c> makes usable, with the batch as the inner
+    /// loop: the batch's ids are looked up by primary key instead, so the cost does not grow with the number of running
+    /// tasks.
     /// </summary>
     internal const string SucceedManySql = """
         UPDATE tq_tasks
@@ -34,10 +35,20 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         """;
 
     /// <summary>
-    /// Makes due scheduled tasks pending. INDEXED BY, as for the claim: left to itself the planner walks every scheduled
-    /// task through tq_tasks_state_id, so a deep backlog of delayed tasks would slow every claim.
+    /// Makes due scheduled tasks pending. INDEXED BY, as for the claim: the walk must stay on the due part of the
+    /// scheduled index, whatever the planner's statistics say, so a deep backlog of delayed tasks never slows a claim.
     /// </summary>
     internal const string PromoteSql = "UPDATE tq_tasks INDEXED BY tq_tasks_scheduled SET state = 1 WHERE state = 0 AND run_at <= $now";
+
+    /// <summary>
+    /// Whether any task is scheduled, pending or running: one look into each state's partial index. With no index on
+    /// state alone, <c>state IN (0, 1, 2)</c> would scan the table, every finished task included.
+    /// </summary>
+    internal const string AnyUnfinishedSql = """
+        SELECT EXISTS (SELECT 1 FROM tq_tasks WHERE state = 1)
+            OR EXISTS (SELECT 1 FROM tq_tasks WHERE state = 0)
+            OR EXISTS (SELECT 1 FROM tq_tasks WHERE state = 2)
+        """;
 
     /// <summary>When the earliest scheduled task falls due: the first entry of the scheduled index.</summary>
     internal const string NextDueSql = "SELECT min(run_at) FROM tq_tasks INDEXED BY tq_tasks_scheduled WHERE state = 0";
@@ -273,13 +284,27 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms", "$trace_parent", "$trace_state");
 
     /// <summary>
-    /// Takes the task's key, or returns the id of the task that holds it. The primary key of tq_unique decides: an
-    /// expired holder is removed first, then the insert either takes the key or conflicts with a live holder.
+    /// Frees a key whose holder no longer holds it: the holder's row is gone, or it finished (state 3 or more) and its
+    /// unique window has passed. The expiry is read from the holder's row here rather than kept in tq_unique, so a state
+    /// change costs nothing extra (migration 8); requeueing a finished task makes it hold its key again by itself.
+    /// </summary>
+    internal const string FreeExpiredKeySql = """
+        DELETE FROM tq_unique
+        WHERE name = $name AND key = $key
+          AND NOT EXISTS (SELECT 1 FROM tq_tasks t
+                          WHERE t.id = tq_unique.task_id
+                            AND (t.state < 3 OR COALESCE(t.finished_at, 0) + COALESCE(t.unique_window_ms, 0) > $now))
+        """;
+
+    /// <summary>
+    /// Takes the task's key, or returns the id of the task that holds it. The primary key of tq_unique decides: a
+    /// holder that no longer holds the key is removed first, then the insert either takes the key or conflicts with a
+    /// live holder.
     /// </summary>
     private static async Task<long?> FindHolderAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task, string key)
     {
         var now = task.EnqueuedAt.ToUnixTimeMilliseconds();
-        await ExecuteAsync(connection, transaction, "DELETE FROM tq_unique WHERE name = $name AND key = $key AND expires_at <= $now", CancellationToken.None,
+        await ExecuteAsync(connection, transaction, FreeExpiredKeySql, CancellationToken.None,
             ("$name", task.Name), ("$key", key), ("$now", now)).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -739,8 +764,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
             var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
-            // Keys whose window ended, and keys of tasks that no longer exist, are released.
-            command.CommandText = "DELETE FROM tq_unique WHERE expires_at < $cutoff OR task_id NOT IN (SELECT id FROM tq_tasks)";
+            // Keys of tasks that no longer exist are released. A key whose window ended before the cut-off belongs to a
+            // task finished before it, so it has just been deleted too; other keys are freed when next asked for.
+            command.CommandText = "DELETE FROM tq_unique WHERE NOT EXISTS (SELECT 1 FROM tq_tasks t WHERE t.id = tq_unique.task_id)";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
             // Starts older than the cut-off are outside any sensible rate window; claims prune their own keys anyway.
@@ -759,21 +785,50 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 10_000);
-        // Only the filters that are set appear in the statement, so "state = ? AND id > ?" walks the (state, id) index.
-        var sql = new System.Text.StringBuilder($"SELECT {TaskColumns} FROM tq_tasks WHERE id > $after");
-        sql.Append(query.State is null ? "" : " AND state = $state");
+        return QueryTasksAsync(
+            ListTasksSql(query),
+            [("$after", query.AfterId), ("$queue", query.Queue), ("$name", query.Name), ("$limit", (long)query.Limit)],
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// A page of the task list. Only the filters that are set appear in the statement. The state is written into the SQL
+    /// as a number (it is an enum, not user text), because a partial index is usable only when its condition follows
+    /// from the literal text of the query; each state then gets the walk that costs least. Scheduled and running tasks
+    /// are few, so their partial index is read whole and sorted by id; dead and cancelled tasks have their own (state,
+    /// id) index (the extra <c>state &gt;= 4</c> is its condition, which SQLite matches term by term). Pending and
+    /// succeeded tasks usually fill the table, so their pages walk the primary key from <c>$after</c> and cost the rows
+    /// skipped rather than a sort of every task in that state.
+    /// </summary>
+    internal static string ListTasksSql(TaskQuery query)
+    {
+        var sql = new System.Text.StringBuilder($"SELECT {TaskColumns} FROM tq_tasks");
+        if (query.State is { } state)
+        {
+            var number = ((int)state).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            sql.Append(state switch
+            {
+                TaskState.Scheduled => " INDEXED BY tq_tasks_scheduled WHERE state = 0",
+                TaskState.Running => " INDEXED BY tq_tasks_running WHERE state = 2",
+                >= TaskState.Dead => $" INDEXED BY tq_tasks_failed WHERE state >= 4 AND state = {number}",
+                _ => $" NOT INDEXED WHERE state = {number}",
+            });
+            sql.Append(" AND id > $after");
+        }
+        else
+        {
+            sql.Append(" WHERE id > $after");
+        }
+
         sql.Append(query.Queue is null ? "" : " AND queue = $queue");
         sql.Append(query.Name is null ? "" : " AND name = $name");
         sql.Append(" ORDER BY id LIMIT $limit");
-        return QueryTasksAsync(
-            sql.ToString(),
-            [("$after", query.AfterId), ("$state", query.State is { } state ? (long)state : null), ("$queue", query.Queue), ("$name", query.Name), ("$limit", (long)query.Limit)],
-            cancellationToken);
+        return sql.ToString();
     }
 
     public Task<bool> AnyUnfinishedAsync(CancellationToken cancellationToken) =>
         ReadAsync("check for unfinished tasks", async connection =>
-            (long)(await ScalarAsync(connection, null, "SELECT EXISTS (SELECT 1 FROM tq_tasks WHERE state IN (0, 1, 2))", cancellationToken).ConfigureAwait(false))! != 0,
+            (long)(await ScalarAsync(connection, null, AnyUnfinishedSql, cancellationToken).ConfigureAwait(false))! != 0,
             cancellationToken);
 
     public Task<IReadOnlyList<QueueStateCount>> CountByQueueAndStateAsync(CancellationToken cancellationToken) =>
