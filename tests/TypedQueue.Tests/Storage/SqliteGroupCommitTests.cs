@@ -44,7 +44,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
     }
 
     [Fact]
-    public async Task After_a_burst_of_sixteen_a_lone_caller_is_written_at_once()
+    public async Task After_a_burst_of_sixteen_callers_a_lone_caller_gets_its_own_rows()
     {
         await using var store = await OpenAsync();
         await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => store.InsertManyAsync([Row($$"""{"burst":{{i}}}""")], default))));

@@ -10,10 +10,11 @@ namespace TypedQueue.Storage.Sqlite;
 /// <remarks>
 /// Under a steady stream of commits that alone never catches up: frames arrive while it copies, and SQLite starts the
 /// WAL over only when a write begins with every frame copied, so the file grew without bound (500 MB in a
-/// 200,000-task drain). Once the WAL holds more than <see cref="WalRestartFrames"/> frames and some are left uncopied,
-/// the loop therefore runs a second PASSIVE checkpoint while holding this process's write lock: it copies just the
-/// frames that arrived during the first, and the next write starts the WAL over. <c>journal_size_limit</c> then
-/// (64 MB unless set otherwise) truncates a file that a burst made large.
+/// 200,000-task drain). Once the WAL holds more than <see cref="WalRestartFrames"/> frames, the loop therefore runs a
+/// second checkpoint while holding this process's write lock: it copies just the frames that arrived during the first,
+/// and the next write starts the WAL over; past ten times the threshold (other processes writing too, or a long reader)
+/// that second checkpoint is a RESTART. <c>journal_size_limit</c> (64 MB unless set otherwise) then truncates a file that
+/// a burst made large. A failed round (busy, file unreachable) is tried again on the next tick.
 /// </remarks>
 internal sealed partial class SqliteTaskStore
 {
@@ -28,13 +29,10 @@ internal sealed partial class SqliteTaskStore
 
     private async Task CheckpointLoopAsync()
     {
+        SqliteConnection? connection = null;
+        SqliteCommand? passive = null, restart = null;
         try
         {
-            await using var connection = new SqliteConnection(_settings.ConnectionString);
-            await connection.OpenAsync(_disposing.Token).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, $"PRAGMA busy_timeout = 1000; PRAGMA journal_size_limit = {_settings.WalSizeLimitBytes}", _disposing.Token).ConfigureAwait(false);
-            await using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
             using var timer = new PeriodicTimer(CheckpointInterval);
             while (await timer.WaitForNextTickAsync(_disposing.Token).ConfigureAwait(false))
             {
@@ -45,13 +43,25 @@ internal sealed partial class SqliteTaskStore
 
                 try
                 {
-                    var (frames, _) = await CheckpointAsync(checkpoint, _disposing.Token).ConfigureAwait(false);
+                    if (connection is null)
+                    {
+                        connection = new SqliteConnection(_settings.ConnectionString);
+                        await connection.OpenAsync(_disposing.Token).ConfigureAwait(false);
+                        await ExecuteAsync(connection, null, $"PRAGMA busy_timeout = 1000; PRAGMA journal_size_limit = {_settings.WalSizeLimitBytes}", _disposing.Token).ConfigureAwait(false);
+                        passive = Prepare(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+                        restart = Prepare(connection, "PRAGMA wal_checkpoint(RESTART)");
+                    }
+
+                    var frames = await CheckpointAsync(passive!, _disposing.Token).ConfigureAwait(false);
                     if (frames > WalRestartFrames)
                     {
                         await _writeLock.WaitAsync(_disposing.Token).ConfigureAwait(false);
                         try
                         {
-                            await CheckpointAsync(checkpoint, _disposing.Token).ConfigureAwait(false);
+                            // Commits of other processes, or readers on old snapshots, can still keep the WAL from
+                            // starting over; once it is ten times the threshold, RESTART waits for them (busy_timeout,
+                            // one second) and holds other processes' writers back until the WAL can start over.
+                            await CheckpointAsync(frames > 10 * WalRestartFrames ? restart! : passive!, _disposing.Token).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -61,24 +71,34 @@ internal sealed partial class SqliteTaskStore
                 }
                 catch (SqliteException)
                 {
-                    // Busy or failing: the next tick tries again, and the WAL stays valid meanwhile.
+                    // Busy, or the file cannot be reached: the next tick tries again on a fresh connection, and the WAL
+                    // stays valid meanwhile.
                     Interlocked.Increment(ref _commitsSinceCheckpoint);
+                    passive?.Dispose();
+                    restart?.Dispose();
+                    connection?.Dispose();
+                    (connection, passive, restart) = (null, null, null);
                 }
             }
         }
         catch (OperationCanceledException)
         {
         }
-        catch (SqliteException)
+        finally
         {
-            // The file went away or cannot be opened; writes will report that themselves.
+            passive?.Dispose();
+            restart?.Dispose();
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    /// <summary>Runs one checkpoint; returns the WAL's length in frames and how many of them are now in the database.</summary>
-    private static async Task<(long Frames, long Copied)> CheckpointAsync(SqliteCommand checkpoint, CancellationToken cancellationToken)
+    /// <summary>Runs one checkpoint; returns the WAL's length in frames.</summary>
+    private static async Task<long> CheckpointAsync(SqliteCommand checkpoint, CancellationToken cancellationToken)
     {
         await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetInt64(1) : 0;
     }
 }

@@ -267,7 +267,11 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         p[10].Value = (object?)task.TraceParent ?? DBNull.Value;
         p[11].Value = (object?)task.TraceState ?? DBNull.Value;
         // No RETURNING: reading the id back through a data reader costs more than the insert's own step.
-        await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) != 1)
+        {
+            throw new TaskStoreException($"Enqueuing '{task.Name}' on '{connection.DataSource}' stored no row (a trigger on tq_tasks, or another user of the connection, interfered); nothing was enqueued.");
+        }
+
         var id = SQLitePCL.raw.sqlite3_last_insert_rowid(connection.Handle);
         if (task.IdempotencyKey is not null)
         {
@@ -781,26 +785,40 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         return page.Count == 0 ? null : page[0];
     }
 
-    public Task<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 10_000);
-        return QueryTasksAsync(
-            ListTasksSql(query),
+        var few = query.State is TaskState.Pending or TaskState.Scheduled
+            && await ReadAsync("read tasks", async connection =>
+                (long)(await ScalarAsync(connection, null, FewInStateSql(query.State.Value), cancellationToken).ConfigureAwait(false))! < FewTasks,
+                cancellationToken).ConfigureAwait(false);
+        return await QueryTasksAsync(
+            ListTasksSql(query, few),
             [("$after", query.AfterId), ("$queue", query.Queue), ("$name", query.Name), ("$limit", (long)query.Limit)],
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Below this many tasks in a state, a page reads the state's partial index whole and sorts it by id.</summary>
+    internal const int FewTasks = 10_000;
+
+    /// <summary>Counts the state's partial index up to <see cref="FewTasks"/> entries: a cheap probe of how full the state is.</summary>
+    internal static string FewInStateSql(TaskState state) => state == TaskState.Pending
+        ? $"SELECT count(*) FROM (SELECT 1 FROM tq_tasks INDEXED BY tq_tasks_pending WHERE state = 1 LIMIT {FewTasks})"
+        : $"SELECT count(*) FROM (SELECT 1 FROM tq_tasks INDEXED BY tq_tasks_scheduled WHERE state = 0 LIMIT {FewTasks})";
 
     /// <summary>
     /// A page of the task list. Only the filters that are set appear in the statement. The state is written into the SQL
     /// as a number (it is an enum, not user text), because a partial index is usable only when its condition follows
-    /// from the literal text of the query; each state then gets the walk that costs least. Scheduled and running tasks
-    /// are few, so their partial index is read whole and sorted by id; dead and cancelled tasks have their own (state,
-    /// id) index (the extra <c>state &gt;= 4</c> is its condition, which SQLite matches term by term). Pending and
-    /// succeeded tasks usually fill the table, so their pages walk the primary key from <c>$after</c> and cost the rows
-    /// skipped rather than a sort of every task in that state.
+    /// from the literal text of the query; each state then gets the walk that costs least. Running tasks are few, so
+    /// their partial index is read whole and sorted by id; dead and cancelled tasks have their own (state, id) index (the
+    /// extra <c>state &gt;= 4</c> is its condition, which SQLite matches term by term). Succeeded tasks usually fill the
+    /// table, so their pages walk the primary key from <c>$after</c> and cost the rows skipped rather than a sort of every
+    /// task in that state. Pending and scheduled tasks can be either: <paramref name="few"/> (from
+    /// <see cref="FewInStateSql"/>) picks the sorted partial index for a handful among many finished tasks, the
+    /// primary-key walk for a deep backlog.
     /// </summary>
-    internal static string ListTasksSql(TaskQuery query)
+    internal static string ListTasksSql(TaskQuery query, bool few = false)
     {
         var sql = new System.Text.StringBuilder($"SELECT {TaskColumns} FROM tq_tasks");
         if (query.State is { } state)
@@ -808,7 +826,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             var number = ((int)state).ToString(System.Globalization.CultureInfo.InvariantCulture);
             sql.Append(state switch
             {
-                TaskState.Scheduled => " INDEXED BY tq_tasks_scheduled WHERE state = 0",
+                TaskState.Scheduled when few => " INDEXED BY tq_tasks_scheduled WHERE state = 0",
+                TaskState.Pending when few => " INDEXED BY tq_tasks_pending WHERE state = 1",
                 TaskState.Running => " INDEXED BY tq_tasks_running WHERE state = 2",
                 >= TaskState.Dead => $" INDEXED BY tq_tasks_failed WHERE state >= 4 AND state = {number}",
                 _ => $" NOT INDEXED WHERE state = {number}",
