@@ -98,6 +98,40 @@ public sealed class SqliteGroupCommitTests : IDisposable
         Assert.All(outcomes.Where((_, i) => i % 2 == 1), o => Assert.NotNull(o.Id)); // uncancellable callers always succeed
     }
 
+    [Fact]
+    public async Task Enqueues_that_ride_along_with_claims_are_stored_once_and_claimed_once()
+    {
+        // Claims take the enqueues waiting for the write lock into their own transaction; every caller still gets its
+        // own ids, and every row is claimed exactly once.
+        await using var store = await OpenAsync();
+        var producing = Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+        {
+            var ids = new List<long>();
+            for (var i = 0; i < 200; i++)
+            {
+                ids.AddRange(await store.InsertManyAsync([Row($$"""{"caller":{{caller}},"i":{{i}}}""")], default));
+            }
+
+            return ids;
+        })).ToList();
+        var claimed = new List<long>();
+        var all = Task.WhenAll(producing);
+        while (!all.IsCompleted || claimed.Count < 1_600)
+        {
+            var claim = await store.ClaimAvailableAsync(new ClaimRequest("w", 64, T0, T0.AddMinutes(5)), [], default);
+            claimed.AddRange(claim.Tasks.Select(t => t.Id));
+            if (claim.Tasks.Count == 0 && all.IsCompleted && claimed.Count < 1_600)
+            {
+                Assert.Fail($"{1_600 - claimed.Count} enqueued tasks were never claimable.");
+            }
+        }
+
+        var enqueued = (await all).SelectMany(ids => ids).ToList();
+        Assert.Equal(1_600, enqueued.Distinct().Count());
+        Assert.Equal(enqueued.Order(), claimed.Order());
+        Assert.Equal(1_600, await CountRowsAsync());
+    }
+
     private async Task<SqliteTaskStore> OpenAsync()
     {
         var store = new SqliteTaskStore(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = _db.Path }));

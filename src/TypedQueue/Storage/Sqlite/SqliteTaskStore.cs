@@ -175,30 +175,15 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     private async Task WriteInsertBatchAsync(CancellationToken cancellationToken)
     {
-        List<InsertRequest> batch;
-        lock (_pendingInserts)
+        var batch = TakePendingInserts();
+        if (batch.Count == 0)
         {
-            batch = [.. _pendingInserts];
-            _pendingInserts.Clear();
+            return; // a claim took them along (see ClaimAvailableAsync)
         }
 
         try
         {
-            var ids = await InTransactionAsync("enqueue", async (connection, transaction) =>
-            {
-                var all = new long[batch.Count][];
-                for (var r = 0; r < batch.Count; r++)
-                {
-                    var tasks = batch[r].Tasks;
-                    var ids = all[r] = new long[tasks.Count];
-                    for (var i = 0; i < tasks.Count; i++)
-                    {
-                        ids[i] = await InsertOneAsync(connection, transaction, tasks[i]).ConfigureAwait(false);
-                    }
-                }
-
-                return all;
-            }, cancellationToken).ConfigureAwait(false);
+            var ids = await InTransactionAsync("enqueue", (connection, transaction) => InsertRequestsAsync(connection, transaction, batch), cancellationToken).ConfigureAwait(false);
             for (var r = 0; r < batch.Count; r++)
             {
                 batch[r].Ids.TrySetResult(ids[r]);
@@ -211,6 +196,32 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 request.Ids.TrySetException(ex);
             }
         }
+    }
+
+    private List<InsertRequest> TakePendingInserts()
+    {
+        lock (_pendingInserts)
+        {
+            List<InsertRequest> batch = [.. _pendingInserts];
+            _pendingInserts.Clear();
+            return batch;
+        }
+    }
+
+    private async Task<long[][]> InsertRequestsAsync(SqliteConnection connection, SqliteTransaction transaction, List<InsertRequest> batch)
+    {
+        var all = new long[batch.Count][];
+        for (var r = 0; r < batch.Count; r++)
+        {
+            var tasks = batch[r].Tasks;
+            var ids = all[r] = new long[tasks.Count];
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                ids[i] = await InsertOneAsync(connection, transaction, tasks[i]).ConfigureAwait(false);
+            }
+        }
+
+        return all;
     }
 
     public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken)
@@ -335,9 +346,59 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         public TaskCompletionSource<long[]> Ids { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    public Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// One transaction for the worker: enqueues waiting for the write lock ride along (their rows go in first, so this
+    /// very claim can take them: one commit where there were two), then the outcomes, promotion of due tasks and the claim.
+    /// If the transaction fails, the riders go back to the waiting list and are written on their own.
+    /// </summary>
+    public async Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
+    {
+        List<InsertRequest>? riders = null;
+        long[][] riderIds = [];
+        ClaimResult result;
+        try
+        {
+            result = await ClaimCoreAsync(request, completions, async (connection, transaction) =>
+            {
+                riders ??= TakePendingInserts();
+                riderIds = riders.Count == 0 ? [] : await InsertRequestsAsync(connection, transaction, riders).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (riders is { Count: > 0 })
+        {
+            // Their callers may have stopped waiting for the lock (cancelled), so a write of their own is started here.
+            lock (_pendingInserts)
+            {
+                _pendingInserts.InsertRange(0, riders);
+            }
+
+            _ = Task.Run(async () =>
+            {
+                await _writeLock.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    await WriteInsertBatchAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+            });
+            throw;
+        }
+
+        for (var r = 0; r < riderIds.Length; r++)
+        {
+            riders![r].Ids.TrySetResult(riderIds[r]);
+        }
+
+        return result;
+    }
+
+    private Task<ClaimResult> ClaimCoreAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, Func<SqliteConnection, SqliteTransaction, Task> first, CancellationToken cancellationToken) =>
         WriteAsync("claim tasks", async (connection, transaction) =>
         {
+            await first(connection, transaction).ConfigureAwait(false);
             if (completions.Count > 0)
             {
                 await CompleteCoreAsync(connection, transaction, completions, cancellationToken).ConfigureAwait(false);
