@@ -76,7 +76,7 @@ internal static class PostgreSqlScenarios
             return [Unavailable("hangfire-postgresql-drain")];
         }
 
-        await HangfireDrainOnceAsync(connectionString, Math.Min(n, 1_000), workers);
+        await HangfireDrainOnceAsync(connectionString, Math.Min(n, 200), workers); // warm-up: JIT, schema install
         var elapsed = await HangfireDrainOnceAsync(connectionString, n, workers);
         return [new ScenarioResult
         {

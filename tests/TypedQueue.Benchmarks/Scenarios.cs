@@ -34,7 +34,7 @@ internal static class Scenarios
             new("quartz-ram-drain", ["--n", S(20_000 * x)], slow),
             new("quartz-sqlite-drain", ["--n", S(20_000)], slow), // the workload (20,000 tasks, as the quick drain); not scaled by --full: 100,000 would take 4 minutes
             new("pg-drain", ["--n", S(20_000 * x)], slow),
-            new("hangfire-postgresql-drain", ["--n", S(5_000 * x)], slow),
+            new("hangfire-postgresql-drain", ["--n", S(3_000 * x)], slow),
         ];
     }
 
