@@ -34,6 +34,11 @@ internal sealed class TaskWorker : BackgroundService
     private int _running;
     private TaskCompletionSource? _allIdle;
 
+    // Once busy with a backlog, the loop claims again only when a quarter of the slots are free (see ExecuteAsync), so a
+    // finishing task wakes it only then, or when it was the last one: a wake-up per task is a thread hop and a timer.
+    private readonly int _batchThreshold;
+    private volatile bool _backlog;
+
     public TaskWorker(
         ITaskStore store,
         TaskExecutor executor,
@@ -60,6 +65,7 @@ internal sealed class TaskWorker : BackgroundService
         _scheduler = scheduler;
         _dataSource = (store as TypedQueue.Storage.Sqlite.SqliteTaskStore)?.DataSource ?? store.ToString() ?? "store";
         _policy = ClaimPolicy.From(_options, handlers.Definitions);
+        _batchThreshold = Math.Max(1, _options.Concurrency / 4);
         _queueLimits = _options.Queues.Where(static q => q.Value.Concurrency is not null).ToDictionary(static q => q.Key, static q => q.Value.Concurrency!.Value, StringComparer.Ordinal);
         WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
         _ = queue; // resolving the queue here makes Tasks.X.EnqueueAsync usable in worker-only hosts too.
@@ -94,7 +100,7 @@ internal sealed class TaskWorker : BackgroundService
             // Claim in batches: once the worker is busy, wait until a quarter of the slots are free, so one transaction
             // serves many tasks. Outcomes ride along with the next claim; they are written on their own when there is
             // no backlog to claim from, or when the oldest has waited CompletionLinger.
-            var batchThreshold = Math.Max(1, _options.Concurrency / 4);
+            var batchThreshold = _batchThreshold;
             DateTimeOffset? nextDue = null;
             DateTimeOffset? nextAllowed = null;
             var mustClaim = true;
@@ -151,6 +157,7 @@ internal sealed class TaskWorker : BackgroundService
 
                         nextAllowed = claim.NextAllowedAt;
                         backlog = claim.Tasks.Count == free;
+                        _backlog = backlog;
                         if (backlog)
                         {
                             continue; // a full batch: there may be more once slots free up.
@@ -257,12 +264,18 @@ internal sealed class TaskWorker : BackgroundService
         finally
         {
             TrackQueueRunning(task.Queue, -1);
-            if (Interlocked.Decrement(ref _running) == 0)
+            var left = Interlocked.Decrement(ref _running);
+            if (left == 0)
             {
                 Volatile.Read(ref _allIdle)?.TrySetResult();
             }
 
-            _wake.Set();
+            // Without a backlog the loop writes outcomes as they come; with one, it waits for the claim threshold, a
+            // full outcome batch or the linger anyway.
+            if (left == 0 || !_backlog || _options.Concurrency - left == _batchThreshold || _completions.Count >= CompletionBuffer.MaxBatch)
+            {
+                _wake.Set();
+            }
         }
     }
 

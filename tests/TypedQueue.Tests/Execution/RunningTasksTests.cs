@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Time.Testing;
+using TypedQueue.Execution;
+
+namespace TypedQueue.Tests.Execution;
+
+/// <summary>Timeouts are armed by one sweeping timer, so an attempt that ends within a second never creates its own.</summary>
+public sealed class RunningTasksTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void A_long_timeout_gets_its_timer_from_the_sweep_and_fires_at_the_deadline()
+    {
+        using var running = new RunningTasks(_time);
+        using var attempt = new RunningTask(1, TimeSpan.FromMinutes(30), _time, CancellationToken.None);
+        running.Add(attempt);
+        Assert.True(attempt.WaitsForTimer);
+
+        _time.Advance(RunningTasks.SweepPeriod);
+        Assert.False(attempt.WaitsForTimer);
+
+        _time.Advance(TimeSpan.FromMinutes(30) - RunningTasks.SweepPeriod - TimeSpan.FromMilliseconds(1));
+        Assert.False(attempt.Token.IsCancellationRequested);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(attempt.Token.IsCancellationRequested);
+        Assert.Equal(RunningTask.StopReason.TimedOut, attempt.Reason);
+    }
+
+    [Fact]
+    public void A_timeout_passed_in_one_step_fires_at_the_sweep()
+    {
+        using var running = new RunningTasks(_time);
+        using var attempt = new RunningTask(1, TimeSpan.FromSeconds(5), _time, CancellationToken.None);
+        running.Add(attempt);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.True(attempt.Token.IsCancellationRequested);
+        Assert.Equal(RunningTask.StopReason.TimedOut, attempt.Reason);
+    }
+
+    [Fact]
+    public void A_timeout_shorter_than_two_sweeps_is_armed_at_once()
+    {
+        using var attempt = new RunningTask(1, TimeSpan.FromMilliseconds(500), _time, CancellationToken.None);
+        Assert.False(attempt.WaitsForTimer);
+
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(RunningTask.StopReason.TimedOut, attempt.Reason);
+    }
+
+    [Fact]
+    public void A_finished_attempt_is_never_armed()
+    {
+        using var running = new RunningTasks(_time);
+        var attempt = new RunningTask(1, TimeSpan.FromMinutes(30), _time, CancellationToken.None);
+        running.Add(attempt);
+        running.Remove(attempt);
+        attempt.Dispose();
+
+        _time.Advance(TimeSpan.FromMinutes(31));
+
+        Assert.Equal(RunningTask.StopReason.None, attempt.Reason);
+        Assert.True(attempt.WaitsForTimer); // removed before the sweep: no timer was ever created for it
+    }
+}
