@@ -554,19 +554,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new RecurringRow(
-                Id: reader.GetString(0),
-                Name: reader.GetString(1),
-                Queue: reader.GetString(2),
-                Priority: reader.GetInt32(3),
-                MaxAttempts: reader.GetInt32(4),
-                Cron: reader.GetString(5),
-                TimeZone: reader.GetString(6),
-                Payload: reader.IsDBNull(7) ? null : reader.GetString(7),
-                CatchUp: reader.IsDBNull(8) ? null : (Scheduling.RecurringCatchUp)reader.GetInt32(8),
-                IsDeclared: reader.GetString(9) == "attribute",
-                NextRunAt: Time(reader, 10),
-                LastRunAt: reader.IsDBNull(11) ? null : Time(reader, 11)));
+            rows.Add(RecurringRows.Read(reader, static (r, i) => Utc(r.GetFieldValue<DateTime>(i))));
         }
 
         return rows;
@@ -816,7 +804,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
         public const string TaskColumns =
             "id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, result, error_type, error_message, error_stack, idempotency_key";
 
-        public const string RecurringColumns = "id, name, queue, priority, max_attempts, cron, time_zone, payload, catch_up, source, next_run_at, last_run_at";
+        public const string RecurringColumns = RecurringRows.Columns;
 
         public string Insert { get; } = $"""
             INSERT INTO {s}.tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms, trace_parent, trace_state)

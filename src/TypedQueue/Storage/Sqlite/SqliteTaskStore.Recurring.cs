@@ -8,7 +8,7 @@ internal sealed partial class SqliteTaskStore
     /// <summary>How long after its task finishes an occurrence's key still refuses a second task for that occurrence.</summary>
     private static readonly TimeSpan OccurrenceKeyWindow = TimeSpan.FromDays(1);
 
-    private const string RecurringColumns = "id, name, queue, priority, max_attempts, cron, time_zone, payload, catch_up, source, next_run_at, last_run_at";
+    private const string RecurringColumns = RecurringRows.Columns;
 
     private const string UpsertRecurringSql = """
         INSERT INTO tq_recurring (id, name, queue, priority, max_attempts, cron, time_zone, payload, catch_up, source, next_run_at)
@@ -143,19 +143,7 @@ internal sealed partial class SqliteTaskStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new RecurringRow(
-                Id: reader.GetString(0),
-                Name: reader.GetString(1),
-                Queue: reader.GetString(2),
-                Priority: reader.GetInt32(3),
-                MaxAttempts: reader.GetInt32(4),
-                Cron: reader.GetString(5),
-                TimeZone: reader.GetString(6),
-                Payload: reader.IsDBNull(7) ? null : reader.GetString(7),
-                CatchUp: reader.IsDBNull(8) ? null : (Scheduling.RecurringCatchUp)reader.GetInt32(8),
-                IsDeclared: reader.GetString(9) == "attribute",
-                NextRunAt: FromMs(reader.GetInt64(10)),
-                LastRunAt: reader.IsDBNull(11) ? null : FromMs(reader.GetInt64(11))));
+            rows.Add(RecurringRows.Read(reader, static (r, i) => FromMs(r.GetInt64(i))));
         }
 
         return rows;
