@@ -666,24 +666,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                tasks.Add(new TaskInfo
-                {
-                    Id = reader.GetInt64(0),
-                    Name = reader.GetString(1),
-                    Queue = reader.GetString(2),
-                    State = (TaskState)reader.GetInt16(3),
-                    Priority = reader.GetInt32(4),
-                    Payload = reader.GetString(5),
-                    Attempts = reader.GetInt32(6),
-                    MaxAttempts = reader.GetInt32(7),
-                    EnqueuedAt = Time(reader, 8),
-                    ScheduledAt = Time(reader, 9),
-                    StartedAt = reader.IsDBNull(10) ? null : Time(reader, 10),
-                    FinishedAt = reader.IsDBNull(11) ? null : Time(reader, 11),
-                    Result = reader.IsDBNull(12) ? null : reader.GetString(12),
-                    LastError = reader.IsDBNull(13) ? null : new TaskError(reader.GetString(13), reader.IsDBNull(14) ? "" : reader.GetString(14), reader.IsDBNull(15) ? null : reader.GetString(15)),
-                    IdempotencyKey = reader.IsDBNull(16) ? null : reader.GetString(16),
-                });
+                tasks.Add(TaskRows.Read(reader, static (r, i) => Utc(r.GetFieldValue<DateTime>(i))));
             }
 
             return tasks;
@@ -801,8 +784,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
     /// <summary>The statements, with the schema filled in once.</summary>
     private sealed class Sql(string s)
     {
-        public const string TaskColumns =
-            "id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, result, error_type, error_message, error_stack, idempotency_key";
+        public const string TaskColumns = TaskRows.Columns;
 
         public const string RecurringColumns = RecurringRows.Columns;
 

@@ -56,8 +56,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// <summary>Error type recorded on a task whose worker stopped renewing its lease.</summary>
     internal const string LeaseExpiredError = "TypedQueue.LeaseExpired";
 
-    private const string TaskColumns =
-        "id, name, queue, state, priority, payload, attempts, max_attempts, enqueued_at, run_at, started_at, finished_at, result, error_type, error_message, error_stack, idempotency_key";
+    private const string TaskColumns = TaskRows.Columns;
 
     // SQLITE_BUSY and SQLITE_LOCKED: another process holds the write lock longer than busy_timeout.
     private const int MaxBusyRetries = 8;
@@ -614,24 +613,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                tasks.Add(new TaskInfo
-                {
-                    Id = reader.GetInt64(0),
-                    Name = reader.GetString(1),
-                    Queue = reader.GetString(2),
-                    State = (TaskState)reader.GetInt32(3),
-                    Priority = reader.GetInt32(4),
-                    Payload = reader.GetString(5),
-                    Attempts = reader.GetInt32(6),
-                    MaxAttempts = reader.GetInt32(7),
-                    EnqueuedAt = FromMs(reader.GetInt64(8)),
-                    ScheduledAt = FromMs(reader.GetInt64(9)),
-                    StartedAt = reader.IsDBNull(10) ? null : FromMs(reader.GetInt64(10)),
-                    FinishedAt = reader.IsDBNull(11) ? null : FromMs(reader.GetInt64(11)),
-                    Result = reader.IsDBNull(12) ? null : reader.GetString(12),
-                    LastError = reader.IsDBNull(13) ? null : new TaskError(reader.GetString(13), reader.IsDBNull(14) ? "" : reader.GetString(14), reader.IsDBNull(15) ? null : reader.GetString(15)),
-                    IdempotencyKey = reader.IsDBNull(16) ? null : reader.GetString(16),
-                });
+                tasks.Add(TaskRows.Read(reader, static (r, i) => FromMs(r.GetInt64(i))));
             }
 
             return tasks;
