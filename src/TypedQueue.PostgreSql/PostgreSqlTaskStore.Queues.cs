@@ -113,7 +113,7 @@ internal sealed partial class PostgreSqlTaskStore
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    claimed.Add(ReadClaimed(reader));
+                    claimed.Add(TaskRows.ReadClaimed(reader, ReadTime));
                 }
             }
 

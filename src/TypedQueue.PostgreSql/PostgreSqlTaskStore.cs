@@ -280,7 +280,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
                 {
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        claimed.Add(ReadClaimed(reader));
+                        claimed.Add(TaskRows.ReadClaimed(reader, ReadTime));
                     }
 
                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -307,21 +307,6 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
         _anyPaused = reader.GetBoolean(1);
         return reader.IsDBNull(0) ? null : Time(reader, 0);
     }
-
-    /// <summary>Reads a row of a claim's RETURNING list (both claim statements return the same columns).</summary>
-    private static ClaimedTask ReadClaimed(NpgsqlDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        Name: reader.GetString(1),
-        Queue: reader.GetString(2),
-        Priority: reader.GetInt32(3),
-        Payload: reader.GetString(4),
-        Attempt: reader.GetInt32(5),
-        MaxAttempts: reader.GetInt32(6),
-        EnqueuedAt: Time(reader, 7),
-        ScheduledAt: Time(reader, 8),
-        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
-        TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
-        TraceState: reader.IsDBNull(11) ? null : reader.GetString(11));
 
     public Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken) => _listener.HasWritesAsync(cancellationToken);
 
@@ -554,7 +539,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(RecurringRows.Read(reader, static (r, i) => Utc(r.GetFieldValue<DateTime>(i))));
+            rows.Add(RecurringRows.Read(reader, ReadTime));
         }
 
         return rows;
@@ -580,8 +565,6 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
 
     public Task<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 10_000);
         // Only the filters that are set appear in the statement, so "state = $n AND id > $1" walks the (state, id) index.
         var sql = new System.Text.StringBuilder($"SELECT {Sql.TaskColumns} FROM {_settings.QuotedSchema}.tq_tasks WHERE id > $1");
         var parameters = new List<object?> { query.AfterId, query.Limit };
@@ -666,7 +649,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                tasks.Add(TaskRows.Read(reader, static (r, i) => Utc(r.GetFieldValue<DateTime>(i))));
+                tasks.Add(TaskRows.Read(reader, ReadTime));
             }
 
             return tasks;
@@ -780,6 +763,9 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
     private static DateTimeOffset Time(NpgsqlDataReader reader, int ordinal) => Utc(reader.GetFieldValue<DateTime>(ordinal));
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc), TimeSpan.Zero);
+
+    /// <summary>Reads a stored instant (timestamptz) for the shared row readers (<see cref="TaskRows"/>, <see cref="RecurringRows"/>).</summary>
+    private static readonly Func<DbDataReader, int, DateTimeOffset> ReadTime = static (reader, ordinal) => Utc(reader.GetFieldValue<DateTime>(ordinal));
 
     /// <summary>The statements, with the schema filled in once.</summary>
     private sealed class Sql(string s)

@@ -178,16 +178,25 @@ internal sealed class TaskQueue : ITaskQueue
         return requeued;
     }
 
+    private static void CheckQueueName(string queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        if (!Hosting.QueueNames.IsValid(queue))
+        {
+            throw new ArgumentException($"The queue name '{queue}' is not valid: {Hosting.QueueNames.Rule}", nameof(queue));
+        }
+    }
+
     public async ValueTask<bool> PauseQueueAsync(string queue, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        CheckQueueName(queue);
         await EnsureMigratedAsync().ConfigureAwait(false);
         return await _store.SetQueuePausedAsync(queue, paused: true, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<bool> ResumeQueueAsync(string queue, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        CheckQueueName(queue);
         await EnsureMigratedAsync().ConfigureAwait(false);
         var resumed = await _store.SetQueuePausedAsync(queue, paused: false, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (resumed)

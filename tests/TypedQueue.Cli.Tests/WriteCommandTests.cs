@@ -221,5 +221,7 @@ public sealed class WriteCommandTests
 
         var blank = await CliRunner.RunAsync("pause", " ", "--db", db.Path);
         Assert.Equal(ExitCodes.Usage, blank.ExitCode);
+        var control = await CliRunner.RunAsync("resume", "a\tb", "--db", db.Path);
+        Assert.Equal(ExitCodes.Usage, control.ExitCode);
     }
 }

@@ -23,15 +23,18 @@ internal static class QueuePauseCommands
         };
         command.SetDatabaseAction(options, async context =>
         {
-            var name = context.Parse.GetValue(queue);
-            if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl))
+            var name = context.Parse.GetValue(queue) ?? "";
+            bool changed;
+            try
             {
-                throw new CliException(ExitCodes.Usage, "The queue name must be non-empty and free of control characters.");
+                changed = pause
+                    ? await context.Queue.PauseQueueAsync(name, context.CancellationToken).ConfigureAwait(false)
+                    : await context.Queue.ResumeQueueAsync(name, context.CancellationToken).ConfigureAwait(false);
             }
-
-            var changed = pause
-                ? await context.Queue.PauseQueueAsync(name, context.CancellationToken).ConfigureAwait(false)
-                : await context.Queue.ResumeQueueAsync(name, context.CancellationToken).ConfigureAwait(false);
+            catch (ArgumentException ex) when (ex.ParamName == "queue")
+            {
+                throw new CliException(ExitCodes.Usage, ex.Message);
+            }
             if (context.Json)
             {
                 await context.Output.WriteLineAsync(CliJson.Serialize(new QueuePauseJson(name, pause, changed))).ConfigureAwait(false);

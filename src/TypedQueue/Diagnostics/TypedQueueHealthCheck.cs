@@ -4,7 +4,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using TypedQueue.Execution;
 using TypedQueue.Storage;
-using TypedQueue.Storage.Sqlite;
 
 namespace TypedQueue.Diagnostics;
 
@@ -31,7 +30,7 @@ internal sealed class TypedQueueHealthCheck(IServiceProvider services, TypedQueu
             options = services.GetRequiredService<IOptions<TypedQueueOptions>>().Value;
             time = services.GetRequiredService<TimeProvider>();
             var store = services.GetRequiredService<ITaskStore>();
-            data["database"] = (store as SqliteTaskStore)?.DataSource ?? store.GetType().Name;
+            data["database"] = store.ToString() ?? store.GetType().Name;
 
             // The same once-per-process schema check as enqueues: a host that has not enqueued yet is not unhealthy for it.
             if (services.GetRequiredService<ITaskQueue>() is TaskQueue queue)

@@ -63,7 +63,7 @@ internal sealed class TaskWorker : BackgroundService
         _options = options.Value;
         _logger = logger;
         _scheduler = scheduler;
-        _dataSource = (store as TypedQueue.Storage.Sqlite.SqliteTaskStore)?.DataSource ?? store.ToString() ?? "store";
+        _dataSource = store.ToString() ?? "store";
         _policy = ClaimPolicy.From(_options, handlers.Definitions);
         _batchThreshold = Math.Max(1, _options.Concurrency / 4);
         _queueLimits = _options.Queues.Where(static q => q.Value.Concurrency is not null).ToDictionary(static q => q.Key, static q => q.Value.Concurrency!.Value, StringComparer.Ordinal);
@@ -100,7 +100,6 @@ internal sealed class TaskWorker : BackgroundService
             // Claim in batches: once the worker is busy, wait until a quarter of the slots are free, so one transaction
             // serves many tasks. Outcomes ride along with the next claim; they are written on their own when there is
             // no backlog to claim from, or when the oldest has waited CompletionLinger.
-            var batchThreshold = _batchThreshold;
             DateTimeOffset? nextDue = null;
             DateTimeOffset? nextAllowed = null;
             var mustClaim = true;
@@ -110,7 +109,7 @@ internal sealed class TaskWorker : BackgroundService
                 _status.LoopRan(_timeProvider.GetUtcNow());
                 var running = Volatile.Read(ref _running);
                 var free = _options.Concurrency - running;
-                var claimNow = mustClaim && free > 0 && (free >= batchThreshold || running == 0);
+                var claimNow = mustClaim && free > 0 && (free >= _batchThreshold || running == 0);
                 var oldest = _completions.OldestAt;
                 var flushNow = oldest is { } waitingSince && (claimNow || !backlog || _completions.Count >= CompletionBuffer.MaxBatch
                     || waitingSince + CompletionLinger <= _timeProvider.GetUtcNow());

@@ -33,7 +33,7 @@ internal sealed class TypedQueueOptionsValidator : IValidateOptions<TypedQueueOp
         foreach (var (queueName, queue) in options.Queues ?? [])
         {
             var key = $"TypedQueue:Queues:{queueName}";
-            Check(!string.IsNullOrWhiteSpace(queueName) && !queueName.Any(char.IsControl), $"{key}: a queue name must be non-empty and free of control characters.");
+            Check(QueueNames.IsValid(queueName), $"{key}: {QueueNames.Rule}");
             if (queue is null)
             {
                 failures.Add($"{key} has no settings.");

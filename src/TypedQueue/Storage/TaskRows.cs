@@ -4,7 +4,10 @@ using TypedQueue.Inspection;
 
 namespace TypedQueue.Storage;
 
-/// <summary>How every store reads a task for inspection: the columns it selects, in order, and the row they make.</summary>
+/// <summary>
+/// How every store reads a task: for inspection (<see cref="Columns"/>, <see cref="Read"/>) and as a claim's RETURNING
+/// list (<see cref="ReadClaimed"/>). <c>time</c> reads a stored instant the store's way (Unix ms, or timestamptz).
+/// </summary>
 internal static class TaskRows
 {
     /// <summary>The columns of tq_tasks a store selects, in the order <see cref="Read"/> expects.</summary>
@@ -30,4 +33,19 @@ internal static class TaskRows
         LastError = reader.IsDBNull(13) ? null : new TaskError(reader.GetString(13), reader.IsDBNull(14) ? "" : reader.GetString(14), reader.IsDBNull(15) ? null : reader.GetString(15)),
         IdempotencyKey = reader.IsDBNull(16) ? null : reader.GetString(16),
     };
+
+    /// <summary>A row of a claim's RETURNING list: id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state.</summary>
+    public static ClaimedTask ReadClaimed(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> time) => new(
+        Id: reader.GetInt64(0),
+        Name: reader.GetString(1),
+        Queue: reader.GetString(2),
+        Priority: reader.GetInt32(3),
+        Payload: reader.GetString(4),
+        Attempt: reader.GetInt32(5),
+        MaxAttempts: reader.GetInt32(6),
+        EnqueuedAt: time(reader, 7),
+        ScheduledAt: time(reader, 8),
+        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
+        TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
+        TraceState: reader.IsDBNull(11) ? null : reader.GetString(11));
 }

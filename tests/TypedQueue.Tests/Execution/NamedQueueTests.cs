@@ -16,6 +16,16 @@ public sealed class NamedQueueTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     [Fact]
+    public async Task A_queue_name_with_control_characters_is_refused_by_pause_and_resume()
+    {
+        await using var host = TestHost.Build(_db.Path, o => o.RunWorker = false);
+
+        Assert.Equal("queue", (await Assert.ThrowsAsync<ArgumentException>(async () => await host.Queue.PauseQueueAsync("a\nb"))).ParamName);
+        Assert.Equal("queue", (await Assert.ThrowsAsync<ArgumentException>(async () => await host.Queue.ResumeQueueAsync(" "))).ParamName);
+        Assert.Empty(await host.Queue.ListQueuesAsync());
+    }
+
+    [Fact]
     public async Task A_queue_paused_at_run_time_keeps_its_tasks_pending_until_resumed()
     {
         await using var host = await TestHost.StartAsync(_db.Path);

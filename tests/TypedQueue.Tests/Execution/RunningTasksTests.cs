@@ -65,4 +65,18 @@ public sealed class RunningTasksTests
         Assert.Equal(RunningTask.StopReason.None, attempt.Reason);
         Assert.True(attempt.WaitsForTimer); // removed before the sweep: no timer was ever created for it
     }
+
+    [Fact]
+    public void An_attempt_disposed_while_the_sweep_still_sees_it_gets_no_timer()
+    {
+        using var running = new RunningTasks(_time);
+        var attempt = new RunningTask(1, TimeSpan.FromMinutes(30), _time, CancellationToken.None);
+        running.Add(attempt);
+        attempt.Dispose(); // finished, not yet removed: the sweep still finds it
+
+        _time.Advance(TimeSpan.FromMinutes(31));
+
+        Assert.True(attempt.WaitsForTimer);
+        Assert.Equal(RunningTask.StopReason.None, attempt.Reason);
+    }
 }

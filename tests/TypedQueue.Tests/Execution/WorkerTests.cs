@@ -174,6 +174,8 @@ public sealed class WorkerTests : IDisposable
         Assert.Equal("order-later", scheduled.IdempotencyKey);
         Assert.Equal(time.GetUtcNow().AddHours(1), scheduled.ScheduledAt);
 
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await host.Queue.ListTasksAsync(TaskState.Succeeded, limit: 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await host.Queue.ListTasksAsync(TaskState.Succeeded, limit: 10_001));
         var firstPage = await host.Queue.ListTasksAsync(TaskState.Succeeded, limit: 3);
         var secondPage = await host.Queue.ListTasksAsync(TaskState.Succeeded, limit: 3, afterId: firstPage[^1].Id);
         Assert.Equal(ids, firstPage.Concat(secondPage).Select(t => t.Id));

@@ -240,27 +240,12 @@ internal sealed partial class SqliteTaskStore
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                claimed.Add(ReadClaimed(reader));
+                claimed.Add(TaskRows.ReadClaimed(reader, ReadTime));
             }
         }
 
         return plan.InPickedOrder(claimed);
     }
-
-    /// <summary>Reads a row of a claim's RETURNING list (both claim statements return the same columns).</summary>
-    private static ClaimedTask ReadClaimed(SqliteDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        Name: reader.GetString(1),
-        Queue: reader.GetString(2),
-        Priority: reader.GetInt32(3),
-        Payload: reader.GetString(4),
-        Attempt: reader.GetInt32(5),
-        MaxAttempts: reader.GetInt32(6),
-        EnqueuedAt: FromMs(reader.GetInt64(7)),
-        ScheduledAt: FromMs(reader.GetInt64(8)),
-        IdempotencyKey: reader.IsDBNull(9) ? null : reader.GetString(9),
-        TraceParent: reader.IsDBNull(10) ? null : reader.GetString(10),
-        TraceState: reader.IsDBNull(11) ? null : reader.GetString(11));
 
     /// <summary>Prunes a key's starts that left the window and reads the rest (at most one row per claim instant).</summary>
     private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, SqliteTransaction transaction, RateKey key, long now, CancellationToken cancellationToken)

@@ -143,7 +143,7 @@ internal sealed partial class SqliteTaskStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(RecurringRows.Read(reader, static (r, i) => FromMs(r.GetInt64(i))));
+            rows.Add(RecurringRows.Read(reader, ReadTime));
         }
 
         return rows;

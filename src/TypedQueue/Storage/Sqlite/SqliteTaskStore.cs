@@ -83,6 +83,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// <summary>The database file (or URI) this store writes.</summary>
     public string DataSource => _settings.DataSource;
 
+    /// <summary>The store as logs and the health check name it: its database file.</summary>
+    public override string ToString() => DataSource;
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         // A file already at this version needs no write lock: checking by a read first keeps start-up (and the first
@@ -204,7 +207,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             {
                 while (reader is not null && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    claimed.Add(ReadClaimed(reader));
+                    claimed.Add(TaskRows.ReadClaimed(reader, ReadTime));
                 }
             }
 
@@ -466,8 +469,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     public async Task<IReadOnlyList<TaskInfo>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 10_000);
         var few = query.State is TaskState.Pending or TaskState.Scheduled
             && await ReadAsync("read tasks", async connection =>
                 (long)(await ScalarAsync(connection, null, FewInStateSql(query.State.Value), cancellationToken).ConfigureAwait(false))! < FewTasks,
@@ -613,7 +614,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                tasks.Add(TaskRows.Read(reader, static (r, i) => FromMs(r.GetInt64(i))));
+                tasks.Add(TaskRows.Read(reader, ReadTime));
             }
 
             return tasks;
@@ -751,6 +752,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     }
 
     private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    /// <summary>Reads a stored instant (Unix milliseconds) for the shared row readers (<see cref="TaskRows"/>, <see cref="RecurringRows"/>).</summary>
+    private static readonly Func<System.Data.Common.DbDataReader, int, DateTimeOffset> ReadTime = static (reader, ordinal) => FromMs(reader.GetInt64(ordinal));
 
     private TaskStoreException Translate(SqliteException ex, string action)
     {
