@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using TypedQueue.Cli.Output;
 using TypedQueue.Dashboard;
 
 namespace TypedQueue.Cli.Commands;
@@ -57,7 +58,7 @@ internal static class DashboardCommand
                 var bound = app.Urls.ToArray();
                 if (context.Json)
                 {
-                    await context.Output.WriteLineAsync(StartedJson(context.Database.DisplayPath, bound, allow)).ConfigureAwait(false);
+                    await context.Output.WriteLineAsync(CliJson.Serialize(new DashboardJson(context.Database.DisplayPath, bound, allow), indented: false)).ConfigureAwait(false);
                 }
                 else
                 {
@@ -78,26 +79,5 @@ internal static class DashboardCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static string StartedJson(string database, string[] urls, bool allowActions)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("database", database);
-            writer.WriteStartArray("urls");
-            foreach (var url in urls)
-            {
-                writer.WriteStringValue(url);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteBoolean("allowActions", allowActions);
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -18,6 +18,7 @@ namespace TypedQueue.Cli.Output;
 [JsonSerializable(typeof(PurgeJson))]
 [JsonSerializable(typeof(QueuePauseJson))]
 [JsonSerializable(typeof(BackupJson))]
+[JsonSerializable(typeof(DashboardJson))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

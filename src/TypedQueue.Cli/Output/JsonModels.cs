@@ -154,3 +154,6 @@ internal sealed record PurgeJson(DateTimeOffset FinishedBefore, int Deleted);
 
 /// <summary>What <c>backup</c> wrote.</summary>
 internal sealed record BackupJson(string Source, string Target, long Pages, long Bytes, long ElapsedMilliseconds);
+
+/// <summary>What <c>dashboard --json</c> prints, on one line, once it listens.</summary>
+internal sealed record DashboardJson(string Database, IReadOnlyList<string> Urls, bool AllowActions);

@@ -25,7 +25,8 @@ internal sealed class TaskMetrics : IDisposable
     // Seconds: from a few milliseconds (in-process hand-off) to an hour (a backlog, a long handler).
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
-    private static readonly string[] StateNames = ["scheduled", "pending", "running", "succeeded", "dead", "cancelled"];
+    private static readonly TaskState[] States = Enum.GetValues<TaskState>();
+    private static readonly string[] StateNames = [.. States.Select(static s => s.ToString().ToLowerInvariant())];
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
@@ -131,22 +132,27 @@ internal sealed class TaskMetrics : IDisposable
     /// <summary>Every state of every queue that has tasks, zeros included, so a series drops to 0 rather than vanishing.</summary>
     private IEnumerable<Measurement<long>> ObserveDepth()
     {
-        var counts = ReadCounts();
-        var measurements = new List<Measurement<long>>();
-        foreach (var queue in counts.Select(c => c.Queue).Distinct(StringComparer.Ordinal))
+        var byQueue = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var count in ReadCounts())
         {
-            for (var state = 0; state < StateNames.Length; state++)
+            if (!byQueue.TryGetValue(count.Queue, out var values))
             {
-                long value = 0;
-                foreach (var count in counts)
-                {
-                    if ((int)count.State == state && count.Queue == queue)
-                    {
-                        value += count.Count;
-                    }
-                }
+                byQueue[count.Queue] = values = new long[States.Length];
+            }
 
-                measurements.Add(new Measurement<long>(value, new KeyValuePair<string, object?>(Queue, queue), new KeyValuePair<string, object?>(State, StateNames[state])));
+            var state = Array.IndexOf(States, count.State);
+            if (state >= 0)
+            {
+                values[state] += count.Count; // a state number no TypedQueue writes (a corrupt row) is not a series
+            }
+        }
+
+        var measurements = new List<Measurement<long>>(byQueue.Count * States.Length);
+        foreach (var (queue, values) in byQueue)
+        {
+            for (var state = 0; state < States.Length; state++)
+            {
+                measurements.Add(new Measurement<long>(values[state], new KeyValuePair<string, object?>(Queue, queue), new KeyValuePair<string, object?>(State, StateNames[state])));
             }
         }
 

@@ -97,13 +97,19 @@ internal sealed class ClaimSelection
         return picked;
     }
 
-    // Across queues under QueueOrder.Priority: higher priority first, then earlier due, then lower id.
-    private static bool Before(Candidate a, Candidate b) =>
-        a.Priority != b.Priority ? a.Priority > b.Priority : a.RunAt != b.RunAt ? a.RunAt < b.RunAt : a.Id < b.Id;
+    // Across queues under QueueOrder.Priority: the claim order (FIFO).
+    private static bool Before(Candidate a, Candidate b) => Candidate.Compare(a, b, TaskOrder.Fifo) < 0;
 }
 
 /// <summary>A pending task a claim may take. <see cref="RunAt"/> is its due time in any unit that keeps the order (each store picks one).</summary>
-internal readonly record struct Candidate(long Id, string Name, int Priority, long RunAt);
+internal readonly record struct Candidate(long Id, string Name, int Priority, long RunAt)
+{
+    /// <summary>Claim order: higher priority first, then earlier due and lower id (FIFO), or later due and higher id (LIFO).</summary>
+    public static int Compare(Candidate a, Candidate b, TaskOrder order) =>
+        a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
+        : order == TaskOrder.Lifo ? (a.RunAt != b.RunAt ? b.RunAt.CompareTo(a.RunAt) : b.Id.CompareTo(a.Id))
+        : a.RunAt != b.RunAt ? a.RunAt.CompareTo(b.RunAt) : a.Id.CompareTo(b.Id);
+}
 
 /// <summary>One queue's candidates in its own order, its weight, and how many it may start now (free slots and rate allowance).</summary>
 internal sealed record QueueCandidates(string Queue, int Weight, int Allowance, List<Candidate> Tasks);

@@ -176,7 +176,14 @@ internal sealed record ClaimedTask(
     DateTimeOffset ScheduledAt,
     string? IdempotencyKey,
     string? TraceParent = null,
-    string? TraceState = null);
+    string? TraceState = null)
+{
+    /// <summary>Puts claimed tasks in claim order (a claim's RETURNING list promises none): priority, then due time, then id.</summary>
+    public static void SortInClaimOrder(List<ClaimedTask> tasks) =>
+        tasks.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
+            : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
+            : a.Id.CompareTo(b.Id));
+}
 
 /// <summary>What became of an attempt.</summary>
 internal enum TaskOutcome

@@ -125,9 +125,8 @@ internal sealed class LaneClaimPlanner
 
         foreach (var queue in candidates)
         {
-            queue.Tasks.Sort(policy.For(queue.Queue).Order == TaskOrder.Lifo
-                ? static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.RunAt != b.RunAt ? b.RunAt.CompareTo(a.RunAt) : b.Id.CompareTo(a.Id)
-                : static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.RunAt != b.RunAt ? a.RunAt.CompareTo(b.RunAt) : a.Id.CompareTo(b.Id));
+            var order = policy.For(queue.Queue).Order;
+            queue.Tasks.Sort((a, b) => Candidate.Compare(a, b, order));
         }
 
         return new LanePlan(_selection.Select(policy, request.Max, candidates, nameAllowance), windows, nextAllowed);

@@ -211,10 +211,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 }
             }
 
-            // RETURNING does not promise an order; hand tasks out in claim order.
-            claimed.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
-                : a.ScheduledAt != b.ScheduledAt ? a.ScheduledAt.CompareTo(b.ScheduledAt)
-                : a.Id.CompareTo(b.Id));
+            ClaimedTask.SortInClaimOrder(claimed);
 
             return new ClaimResult(claimed, await NextDueAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
         }, cancellationToken);
