@@ -196,14 +196,20 @@ internal sealed class LanePlan(List<Candidate> picked, Dictionary<string, RateWi
             return starts;
         }
 
+        // Counted per queue and per name first, so each key string is built once per claim rather than per task.
+        var perQueue = new Dictionary<string, long>(StringComparer.Ordinal);
+        var perName = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var task in claimed)
         {
-            foreach (var key in (ReadOnlySpan<string>)[LaneClaimPlanner.QueueKey(task.Queue), LaneClaimPlanner.TaskKey(task.Name)])
+            perQueue[task.Queue] = perQueue.GetValueOrDefault(task.Queue) + 1;
+            perName[task.Name] = perName.GetValueOrDefault(task.Name) + 1;
+        }
+
+        foreach (var (key, count) in perQueue.Select(static q => (LaneClaimPlanner.QueueKey(q.Key), q.Value)).Concat(perName.Select(static n => (LaneClaimPlanner.TaskKey(n.Key), n.Value))))
+        {
+            if (windows.ContainsKey(key))
             {
-                if (windows.ContainsKey(key))
-                {
-                    starts[key] = starts.GetValueOrDefault(key) + 1;
-                }
+                starts[key] = count;
             }
         }
 
