@@ -3,9 +3,11 @@ using Microsoft.Data.Sqlite;
 namespace TypedQueue.Storage.Sqlite;
 
 /// <summary>
-/// WAL upkeep. The writer connection never checkpoints (<c>wal_autocheckpoint = 0</c>), so no commit pays for copying
-/// the WAL back into the database. A loop beside it does, every <see cref="CheckpointInterval"/> while this process
-/// writes: a PASSIVE checkpoint on a connection of its own, which neither the writer nor readers wait for.
+/// WAL upkeep. No commit pays for copying the WAL back into the database: a loop beside the writer does, every
+/// <see cref="CheckpointInterval"/> while this process writes, with a PASSIVE checkpoint on a connection of its own,
+/// which neither the writer nor readers wait for. The writer's own autocheckpoint is set to
+/// <see cref="WalWriterCheckpointFrames"/>, far past where the loop keeps the WAL: it only bounds the WAL when the loop
+/// falls behind (its timer waits for a thread-pool thread; a test run saturating 2 cores let the WAL reach 220 MB).
 /// </summary>
 /// <remarks>
 /// Under a steady stream of commits that alone never catches up: frames arrive while it copies, and SQLite starts the
@@ -23,6 +25,9 @@ internal sealed partial class SqliteTaskStore
 
     /// <summary>The WAL length (frames of one page each) past which the loop makes the WAL start over: SQLite's own autocheckpoint threshold.</summary>
     internal const int WalRestartFrames = 1_000;
+
+    /// <summary>The writer's <c>wal_autocheckpoint</c>: a safety net ten times past <see cref="WalRestartFrames"/>.</summary>
+    internal const int WalWriterCheckpointFrames = 10 * WalRestartFrames;
 
     private Task? _checkpointer;
     private int _commitsSinceCheckpoint;

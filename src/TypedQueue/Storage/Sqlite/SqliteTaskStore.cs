@@ -691,8 +691,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
-            // Checkpoints run in the background (CheckpointLoopAsync), not inside whichever commit crosses the threshold.
-            await ExecuteAsync(connection, null, $"PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {_settings.WalSizeLimitBytes}", cancellationToken).ConfigureAwait(false);
+            // Checkpoints run in the background (CheckpointLoopAsync), not inside whichever commit crosses the threshold;
+            // the writer's own autocheckpoint is only the safety net for a loop that falls behind (a starved thread pool).
+            await ExecuteAsync(connection, null, $"PRAGMA wal_autocheckpoint = {WalWriterCheckpointFrames}; PRAGMA journal_size_limit = {_settings.WalSizeLimitBytes}", cancellationToken).ConfigureAwait(false);
 
             // WAL lets readers run beside the writer; the mode is stored in the file, so readers inherit it.
             var mode = await ScalarAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false) as string;
