@@ -12,7 +12,7 @@ internal static class PeerBaselines
     /// <summary><c>hangfire-inmemory-drain</c>: Hangfire.Core with Hangfire.InMemory storage.</summary>
     public static async Task<List<ScenarioResult>> HangfireInMemoryDrainAsync(int n, int workers)
     {
-        await HangfireDrainOnceAsync(Math.Min(n, 2_000), workers);
+        await Metrics.WarmUpAsync(() => HangfireDrainOnceAsync(Math.Min(n, 2_000), workers));
         var elapsed = await HangfireDrainOnceAsync(n, workers);
         return [new ScenarioResult
         {
@@ -58,7 +58,7 @@ internal static class PeerBaselines
     /// <summary><c>quartz-ram-drain</c>: Quartz RAM job store, one job and one fire-now trigger per task.</summary>
     public static async Task<List<ScenarioResult>> QuartzRamDrainAsync(int n, int threads)
     {
-        await QuartzDrainOnceAsync(Math.Min(n, 2_000), threads, null);
+        await Metrics.WarmUpAsync(() => QuartzDrainOnceAsync(Math.Min(n, 2_000), threads, null));
         var elapsed = await QuartzDrainOnceAsync(n, threads, null);
         return [new ScenarioResult
         {
@@ -71,7 +71,8 @@ internal static class PeerBaselines
     public static async Task<List<ScenarioResult>> QuartzSqliteDrainAsync(int n, int threads)
     {
         using var scratch = new ScratchDirectory();
-        await QuartzDrainOnceAsync(Math.Min(n, 100), threads, scratch.Database("warmup.db"));
+        var round = 0;
+        await Metrics.WarmUpAsync(() => QuartzDrainOnceAsync(Math.Min(n, 100), threads, scratch.Database($"warmup{++round}.db")));
         var elapsed = await QuartzDrainOnceAsync(n, threads, scratch.Database());
         return [new ScenarioResult
         {

@@ -27,7 +27,7 @@ internal static class PostgreSqlScenarios
             return [Unavailable("pg-drain")];
         }
 
-        await TypedQueueDrainOnceAsync(connectionString, Math.Min(n, 2_000), concurrency);
+        await Metrics.WarmUpAsync(() => TypedQueueDrainOnceAsync(connectionString, Math.Min(n, 2_000), concurrency));
         var elapsed = await TypedQueueDrainOnceAsync(connectionString, n, concurrency);
         return [new ScenarioResult
         {
@@ -76,7 +76,7 @@ internal static class PostgreSqlScenarios
             return [Unavailable("hangfire-postgresql-drain")];
         }
 
-        await HangfireDrainOnceAsync(connectionString, Math.Min(n, 200), workers); // warm-up: JIT, schema install
+        await Metrics.WarmUpAsync(() => HangfireDrainOnceAsync(connectionString, Math.Min(n, 200), workers)); // JIT, schema install
         var elapsed = await HangfireDrainOnceAsync(connectionString, n, workers);
         return [new ScenarioResult
         {

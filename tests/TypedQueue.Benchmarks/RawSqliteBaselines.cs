@@ -49,7 +49,7 @@ internal static class RawSqliteBaselines
             }
 
             using var insert = Prepare(connection, InsertSql, "$name", "$queue", "$payload", "$now");
-            Insert(connection, insert, 1_000, rowsPerTransaction, null);
+            Metrics.WarmUp(() => Insert(connection, insert, 1_000, rowsPerTransaction, null));
             var latencies = new long[n / rowsPerTransaction];
             var allocated = Metrics.AllocatedBytes();
             var started = Stopwatch.GetTimestamp();
@@ -161,8 +161,11 @@ internal static class RawSqliteBaselines
             using var claim = Prepare(connection, ClaimSql, "$worker", "$lease", "$now", "$max");
             using var complete = Prepare(connection, CompleteSql, "$now", "$id", "$worker");
 
-            Insert(connection, insert, 1_000, 1_000, null); // warm-up
-            ClaimAndComplete(connection, claim, complete, claimBatch, null);
+            Metrics.WarmUp(() =>
+            {
+                Insert(connection, insert, 1_000, 1_000, null);
+                ClaimAndComplete(connection, claim, complete, claimBatch, null);
+            });
 
             var claimLatencies = new List<long>(n / claimBatch + 1);
             var started = Stopwatch.GetTimestamp();

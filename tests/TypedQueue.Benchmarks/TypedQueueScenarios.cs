@@ -14,10 +14,13 @@ internal static class TypedQueueScenarios
         using var scratch = new ScratchDirectory();
         using var host = BenchmarkHost.Build(scratch.Database(), runWorker: false);
         var queue = await BenchmarkHost.ReadyQueueAsync(host);
-        for (var i = 0; i < 1_000; i++)
+        await Metrics.WarmUpAsync(async () =>
         {
-            await queue.EnqueueAsync(Tasks.Noop.Definition, new NoopPayload(-1, Tag));
-        }
+            for (var i = 0; i < 1_000; i++)
+            {
+                await queue.EnqueueAsync(Tasks.Noop.Definition, new NoopPayload(-1, Tag));
+            }
+        });
 
         var latencies = new long[n];
         var allocated = Metrics.AllocatedBytes();
@@ -60,7 +63,7 @@ internal static class TypedQueueScenarios
         using var scratch = new ScratchDirectory();
         using var host = BenchmarkHost.Build(scratch.Database(), runWorker: false);
         var queue = await BenchmarkHost.ReadyQueueAsync(host);
-        await RunCallersAsync(queue, callers, 1_000, new long[1_000], -1);
+        await Metrics.WarmUpAsync(() => RunCallersAsync(queue, callers, 1_000, new long[1_000], -1));
 
         var latencies = new long[n];
         var allocated = Metrics.AllocatedBytes();
@@ -113,7 +116,7 @@ internal static class TypedQueueScenarios
     /// </summary>
     public static async Task<List<ScenarioResult>> DrainAsync(int n, int concurrency, string scenario = "drain", bool diagnostic = false)
     {
-        await DrainOnceAsync(Math.Min(n, 2_000), concurrency); // JIT and tiering warm-up on a database of its own
+        await Metrics.WarmUpAsync(() => DrainOnceAsync(Math.Min(n, 2_000), concurrency)); // JIT and tiering, each round on a database of its own
         var (elapsed, allocated) = await DrainOnceAsync(n, concurrency);
         return [new ScenarioResult
         {
@@ -156,10 +159,13 @@ internal static class TypedQueueScenarios
         var queue = await BenchmarkHost.ReadyQueueAsync(host);
         await host.StartAsync();
 
-        HandlerSink.Reset(2_000, recordLatency: true);
-        await ProduceTimedAsync(queue, callers, 2_000);
-        await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(1));
-        await queue.WaitUntilDrainedAsync();
+        await Metrics.WarmUpAsync(async () =>
+        {
+            HandlerSink.Reset(2_000, recordLatency: true);
+            await ProduceTimedAsync(queue, callers, 2_000);
+            await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(1));
+            await queue.WaitUntilDrainedAsync();
+        });
 
         HandlerSink.Reset(n, recordLatency: true);
         var allocated = Metrics.AllocatedBytes();

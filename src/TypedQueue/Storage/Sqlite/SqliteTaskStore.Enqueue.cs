@@ -123,11 +123,13 @@ internal sealed partial class SqliteTaskStore
             // The caller's transaction holds the write lock, so the schema is checked (and, on a new file, created) inside
             // it rather than by a transaction of ours that would wait for it.
             await MigrateInAsync(connection, sqliteTransaction, connection.DataSource, cancellationToken).ConfigureAwait(false);
+            // The application's connection gets a statement of its own; the writer's belongs to the writer.
+            using var insert = SqliteStatement.Prepare(connection, InsertSql);
             var ids = new long[tasks.Count];
             for (var i = 0; i < tasks.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                ids[i] = await InsertOneAsync(connection, sqliteTransaction, tasks[i]).ConfigureAwait(false);
+                ids[i] = await InsertAsync(insert, connection, sqliteTransaction, tasks[i]).ConfigureAwait(false);
             }
 
             return ids;
@@ -138,52 +140,58 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
+    /// <summary>Inserts one task with the writer's statement; see <see cref="InsertAsync"/>.</summary>
+    private ValueTask<long> InsertOneAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task) =>
+        InsertAsync(_insert ??= SqliteStatement.Prepare(connection, InsertSql), connection, transaction, task);
+
     /// <summary>Inserts one task inside the caller's transaction; returns its id, or the id of the task holding its key.</summary>
-    private async Task<long> InsertOneAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task)
+    private static ValueTask<long> InsertAsync(SqliteStatement insert, SqliteConnection connection, SqliteTransaction transaction, NewTask task) =>
+        task.IdempotencyKey is { } key
+            ? new(InsertKeyedAsync(insert, connection, transaction, task, key))
+            : new(InsertRow(insert, connection, task));
+
+    /// <summary>Inserts a task with a key inside the caller's transaction: its id, or the id of the task holding the key.</summary>
+    private static async Task<long> InsertKeyedAsync(SqliteStatement insert, SqliteConnection connection, SqliteTransaction transaction, NewTask task, string key)
     {
-        if (task.IdempotencyKey is { } key && await FindHolderAsync(connection, transaction, task, key).ConfigureAwait(false) is { } existing)
+        if (await FindHolderAsync(connection, transaction, task, key).ConfigureAwait(false) is { } existing)
         {
             return existing;
         }
 
-        // The prepared statement belongs to the writer; an application's connection (the outbox) gets its own.
-        var own = !ReferenceEquals(connection, _writer);
-        using var ownInsert = own ? PrepareInsert(connection) : null;
-        var insert = ownInsert ?? (_insert ??= PrepareInsert(connection));
-        insert.Transaction = transaction;
-        var p = insert.Parameters;
-        p[0].Value = task.Name;
-        p[1].Value = task.Queue;
-        p[2].Value = (long)(task.RunAt > task.EnqueuedAt ? TaskState.Scheduled : TaskState.Pending);
-        p[3].Value = (long)task.Priority;
-        p[4].Value = task.Payload;
-        p[5].Value = (long)task.MaxAttempts;
-        p[6].Value = task.EnqueuedAt.ToUnixTimeMilliseconds();
-        p[7].Value = task.RunAt.ToUnixTimeMilliseconds();
-        p[8].Value = (object?)task.IdempotencyKey ?? DBNull.Value;
-        p[9].Value = task.IdempotencyKey is null ? DBNull.Value : (long)task.UniqueWindow.TotalMilliseconds;
-        p[10].Value = (object?)task.TraceParent ?? DBNull.Value;
-        p[11].Value = (object?)task.TraceState ?? DBNull.Value;
-        // No RETURNING: reading the id back through a data reader costs more than the insert's own step.
-        if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) != 1)
+        var id = InsertRow(insert, connection, task);
+        await ExecuteAsync(connection, transaction, "UPDATE tq_unique SET task_id = $id WHERE name = $name AND key = $key", CancellationToken.None,
+            ("$id", id), ("$name", task.Name), ("$key", key)).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>Inserts one row inside the transaction open on <paramref name="connection"/>; returns its id.</summary>
+    private static long InsertRow(SqliteStatement insert, SqliteConnection connection, NewTask task)
+    {
+        insert.Bind(1, task.Name);
+        insert.Bind(2, task.Queue);
+        insert.Bind(3, (long)(task.RunAt > task.EnqueuedAt ? TaskState.Scheduled : TaskState.Pending));
+        insert.Bind(4, task.Priority);
+        insert.Bind(5, task.Payload);
+        insert.Bind(6, task.MaxAttempts);
+        insert.Bind(7, task.EnqueuedAt.ToUnixTimeMilliseconds());
+        insert.Bind(8, task.RunAt.ToUnixTimeMilliseconds());
+        insert.Bind(9, task.IdempotencyKey);
+        insert.Bind(10, task.IdempotencyKey is null ? null : (long)task.UniqueWindow.TotalMilliseconds);
+        insert.Bind(11, task.TraceParent);
+        insert.Bind(12, task.TraceState);
+        // No RETURNING: reading the id back costs more than the insert's own step.
+        if (insert.Execute() != 1)
         {
             throw new TaskStoreException($"Enqueuing '{task.Name}' on '{connection.DataSource}' stored no row (a trigger on tq_tasks, or another user of the connection, interfered); nothing was enqueued.");
         }
 
-        var id = SQLitePCL.raw.sqlite3_last_insert_rowid(connection.Handle);
-        if (task.IdempotencyKey is not null)
-        {
-            await ExecuteAsync(connection, transaction, "UPDATE tq_unique SET task_id = $id WHERE name = $name AND key = $key", CancellationToken.None,
-                ("$id", id), ("$name", task.Name), ("$key", task.IdempotencyKey)).ConfigureAwait(false);
-        }
-
-        return id;
+        return SQLitePCL.raw.sqlite3_last_insert_rowid(connection.Handle);
     }
 
-    private static SqliteCommand PrepareInsert(SqliteConnection connection) => Prepare(connection, """
-            INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms, trace_parent, trace_state)
-            VALUES ($name, $queue, $state, $priority, $payload, $max_attempts, $enqueued_at, $run_at, $idempotency_key, $unique_window_ms, $trace_parent, $trace_state)
-            """, "$name", "$queue", "$state", "$priority", "$payload", "$max_attempts", "$enqueued_at", "$run_at", "$idempotency_key", "$unique_window_ms", "$trace_parent", "$trace_state");
+    private const string InsertSql = """
+        INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms, trace_parent, trace_state)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        """;
 
     /// <summary>
     /// Frees a key whose holder no longer holds it: the holder's row is gone, or it finished (state 3 or more) and its

@@ -64,7 +64,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private readonly SqliteStoreSettings _settings;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _insert;
+    private SqliteStatement? _insert;
     private SqliteCommand? _promote;
     private SqliteCommand? _claim;
     private SqliteCommand? _complete;
@@ -778,12 +778,14 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     private void ResetWriter()
     {
-        foreach (var command in new[] { _insert, _promote, _claim, _complete, _nextDue, _succeedMany })
+        _insert?.Dispose();
+        foreach (var command in new[] { _promote, _claim, _complete, _nextDue, _succeedMany })
         {
             command?.Dispose();
         }
 
-        _insert = _promote = _claim = _complete = _nextDue = _succeedMany = null;
+        _insert = null;
+        _promote = _claim = _complete = _nextDue = _succeedMany = null;
         ResetLaneCommands();
         _writer?.Dispose();
         _writer = null;

@@ -1,0 +1,116 @@
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace TypedQueue.Storage.Sqlite;
+
+/// <summary>
+/// A statement compiled once and run straight through SQLitePCL, for the store's per-row hot paths. A prepared
+/// <see cref="SqliteCommand"/> still looks every parameter up by name (a UTF-8 copy of each name) and builds a data
+/// reader on every execution, which costs more than inserting the row itself. Parameters bind by position (1-based,
+/// in the order they appear in the SQL); a failed step is reported as the <see cref="SqliteException"/> that
+/// Microsoft.Data.Sqlite would have thrown, so the store's error handling stays the same.
+/// </summary>
+internal sealed class SqliteStatement : IDisposable
+{
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _statement;
+
+    private SqliteStatement(sqlite3 db, sqlite3_stmt statement)
+    {
+        _db = db;
+        _statement = statement;
+    }
+
+    /// <summary>Compiles one statement on the connection; it must be disposed before the connection is.</summary>
+    public static SqliteStatement Prepare(SqliteConnection connection, string sql)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+        var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out var tail);
+        if (rc != raw.SQLITE_OK)
+        {
+            statement?.Dispose();
+            throw Error(db, rc);
+        }
+
+        if (!string.IsNullOrWhiteSpace(tail))
+        {
+            statement.Dispose();
+            throw new ArgumentException("A SqliteStatement holds one SQL statement.", nameof(sql));
+        }
+
+        return new SqliteStatement(db, statement);
+    }
+
+    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+
+    public void Bind(int index, long? value) =>
+        Check(value is { } v ? raw.sqlite3_bind_int64(_statement, index, v) : raw.sqlite3_bind_null(_statement, index));
+
+    /// <summary>Binds text (SQLite converts it to the database's encoding while copying it), or NULL.</summary>
+    public void Bind(int index, string? value) =>
+        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan()));
+
+    /// <summary>Runs a statement that returns no rows; returns the number of rows it changed.</summary>
+    public int Execute()
+    {
+        try
+        {
+            while (Step())
+            {
+            }
+
+            return raw.sqlite3_changes(_db);
+        }
+        finally
+        {
+            Reset();
+        }
+    }
+
+    /// <summary>Advances to the next row; false when the statement is done. Call <see cref="Reset"/> after the last read.</summary>
+    public bool Step()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        if (rc == raw.SQLITE_ROW)
+        {
+            return true;
+        }
+
+        if (rc == raw.SQLITE_DONE)
+        {
+            return false;
+        }
+
+        var error = Error(_db, rc);
+        raw.sqlite3_reset(_statement);
+        throw error;
+    }
+
+    /// <summary>Makes the statement ready to run again: a statement left mid-way would keep its transaction from committing.</summary>
+    public void Reset()
+    {
+        raw.sqlite3_reset(_statement);
+        raw.sqlite3_clear_bindings(_statement);
+    }
+
+    public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+
+    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public long? NullableInt64(int column) => IsNull(column) ? null : Int64(column);
+
+    public string? Text(int column) => IsNull(column) ? null : raw.sqlite3_column_text(_statement, column).utf8_to_string();
+
+    public void Dispose() => _statement.Dispose();
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            throw Error(_db, rc);
+        }
+    }
+
+    private static SqliteException Error(sqlite3 db, int rc) =>
+        new(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
+}
