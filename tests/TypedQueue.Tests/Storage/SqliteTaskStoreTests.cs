@@ -369,7 +369,37 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
 
         Assert.Contains("disk is full", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, new Inspection.TaskStatistics(await store.CountByQueueAndStateAsync(default)).Total);
+
         Assert.Single(await store.InsertManyAsync([task with { Payload = "{}" }], default)); // still usable afterwards
+    }
+
+    [Fact]
+    public async Task An_insert_that_stores_no_row_fails_the_batch_rolls_it_back_and_frees_the_write_lock()
+    {
+        // SQLite ends a transaction by itself on a full disk; an error of ours inside the transaction must end it too.
+        var path = Path.Combine(_db.Folder, "guarded.db");
+        await using var store = Open(path);
+        await store.MigrateAsync(default);
+        var task = new NewTask("kept", "default", 0, 1, "{}", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null);
+        await store.InsertManyAsync([task], default);
+        await ExecuteOnOtherConnectionAsync(path, "CREATE TRIGGER tq_test_ignore BEFORE INSERT ON tq_tasks WHEN NEW.name = 'ignored' BEGIN SELECT RAISE(IGNORE); END;");
+
+        var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.InsertManyAsync([task, task with { Name = "ignored" }], default));
+
+        Assert.Contains("stored no row", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, new Inspection.TaskStatistics(await store.CountByQueueAndStateAsync(default)).Total); // the first row went too
+        // Rolled back, not left open: another process takes the write lock at once (no busy wait, and at most a second of the driver's own retries).
+        await ExecuteOnOtherConnectionAsync(path, "BEGIN IMMEDIATE; DROP TRIGGER tq_test_ignore; COMMIT;");
+        Assert.Single(await store.InsertManyAsync([task with { Name = "ignored" }], default));
+    }
+
+    private static async Task ExecuteOnOtherConnectionAsync(string path, string sql)
+    {
+        await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False;Default Timeout=1");
+        await other.OpenAsync();
+        await using var command = other.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout = 0; " + sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]

@@ -95,7 +95,7 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task<long[][]> InsertRequestsAsync(SqliteConnection connection, SqliteTransaction transaction, List<InsertRequest> batch)
+    private async Task<long[][]> InsertRequestsAsync(SqliteConnection connection, SqliteTransaction? transaction, List<InsertRequest> batch)
     {
         var all = new long[batch.Count][];
         for (var r = 0; r < batch.Count; r++)
@@ -141,17 +141,17 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>Inserts one task with the writer's statement; see <see cref="InsertAsync"/>.</summary>
-    private ValueTask<long> InsertOneAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task) =>
+    private ValueTask<long> InsertOneAsync(SqliteConnection connection, SqliteTransaction? transaction, NewTask task) =>
         InsertAsync(_insert ??= SqliteStatement.Prepare(connection, InsertSql), connection, transaction, task);
 
     /// <summary>Inserts one task inside the caller's transaction; returns its id, or the id of the task holding its key.</summary>
-    private static ValueTask<long> InsertAsync(SqliteStatement insert, SqliteConnection connection, SqliteTransaction transaction, NewTask task) =>
+    private static ValueTask<long> InsertAsync(SqliteStatement insert, SqliteConnection connection, SqliteTransaction? transaction, NewTask task) =>
         task.IdempotencyKey is { } key
             ? new(InsertKeyedAsync(insert, connection, transaction, task, key))
             : new(InsertRow(insert, connection, task));
 
     /// <summary>Inserts a task with a key inside the caller's transaction: its id, or the id of the task holding the key.</summary>
-    private static async Task<long> InsertKeyedAsync(SqliteStatement insert, SqliteConnection connection, SqliteTransaction transaction, NewTask task, string key)
+    private static async Task<long> InsertKeyedAsync(SqliteStatement insert, SqliteConnection connection, SqliteTransaction? transaction, NewTask task, string key)
     {
         if (await FindHolderAsync(connection, transaction, task, key).ConfigureAwait(false) is { } existing)
         {
@@ -211,7 +211,7 @@ internal sealed partial class SqliteTaskStore
     /// holder that no longer holds the key is removed first, then the insert either takes the key or conflicts with a
     /// live holder.
     /// </summary>
-    private static async Task<long?> FindHolderAsync(SqliteConnection connection, SqliteTransaction transaction, NewTask task, string key)
+    private static async Task<long?> FindHolderAsync(SqliteConnection connection, SqliteTransaction? transaction, NewTask task, string key)
     {
         var now = task.EnqueuedAt.ToUnixTimeMilliseconds();
         await ExecuteAsync(connection, transaction, FreeExpiredKeySql, CancellationToken.None,

@@ -111,7 +111,7 @@ internal sealed partial class SqliteTaskStore
     /// Re-reads the paused queues when another connection has committed since the last read (PRAGMA data_version, a
     /// counter in memory): in a single process nothing but this cheap pragma is added to a claim.
     /// </summary>
-    private async Task RefreshPausedAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private async Task RefreshPausedAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
     {
         var dataVersion = _dataVersion ??= Prepare(connection, "PRAGMA data_version");
         dataVersion.Transaction = transaction;
@@ -141,7 +141,7 @@ internal sealed partial class SqliteTaskStore
     /// <see cref="LaneClaimPlanner"/> read each lane's best candidates up to what its queue and name may still start and
     /// choose, claims the chosen ids and logs the starts of rate-limited keys, all inside the caller's write transaction.
     /// </summary>
-    private async Task<ClaimResult> ClaimByLaneAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimRequest request, long now, CancellationToken cancellationToken)
+    private async Task<ClaimResult> ClaimByLaneAsync(SqliteConnection connection, SqliteTransaction? transaction, ClaimRequest request, long now, CancellationToken cancellationToken)
     {
         var claimed = new List<ClaimedTask>();
         DateTimeOffset? nextAllowed = null;
@@ -163,7 +163,7 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>Every lane with pending tasks, paused queues left out: one index seek per lane and per queue.</summary>
-    private async Task<List<(string Queue, string Name)>> ReadLanesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private async Task<List<(string Queue, string Name)>> ReadLanesAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
     {
         var nextQueue = _nextQueue ??= Prepare(connection, NextQueueSql, "$queue");
         var nextLane = _nextLane ??= Prepare(connection, NextLaneSql, "$queue", "$name");
@@ -206,7 +206,7 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task ReadLaneAsync(SqliteConnection connection, SqliteTransaction transaction, TaskOrder order, string queue, string name, int limit, List<Candidate> into, CancellationToken cancellationToken)
+    private async Task ReadLaneAsync(SqliteConnection connection, SqliteTransaction? transaction, TaskOrder order, string queue, string name, int limit, List<Candidate> into, CancellationToken cancellationToken)
     {
         if (order == TaskOrder.Lifo)
         {
@@ -227,7 +227,7 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimRequest request, long now, LanePlan plan, CancellationToken cancellationToken)
+    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, SqliteTransaction? transaction, ClaimRequest request, long now, LanePlan plan, CancellationToken cancellationToken)
     {
         var claim = _claimById ??= Prepare(connection, ClaimByIdSql, "$worker", "$lease", "$now", "$ids");
         claim.Transaction = transaction;
@@ -248,7 +248,7 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>Prunes a key's starts that left the window and reads the rest (at most one row per claim instant).</summary>
-    private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, SqliteTransaction transaction, RateKey key, long now, CancellationToken cancellationToken)
+    private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, SqliteTransaction? transaction, RateKey key, long now, CancellationToken cancellationToken)
     {
         var prune = _pruneStarts ??= Prepare(connection, "DELETE FROM tq_rate_starts WHERE key = $key AND started_at <= $cutoff", "$key", "$cutoff");
         prune.Transaction = transaction;
@@ -272,7 +272,7 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>Logs the starts a claim made per rate-limited key (the single writer serializes claims: no lock needed).</summary>
-    private async Task RecordStartsAsync(SqliteConnection connection, SqliteTransaction transaction, Dictionary<string, long> starts, long now, CancellationToken cancellationToken)
+    private async Task RecordStartsAsync(SqliteConnection connection, SqliteTransaction? transaction, Dictionary<string, long> starts, long now, CancellationToken cancellationToken)
     {
         if (starts.Count == 0)
         {
@@ -297,7 +297,7 @@ internal sealed partial class SqliteTaskStore
     /// Creates a lane index the first time this store needs it (a no-op statement when another process already did; a
     /// one-time build over the pending tasks otherwise, inside the caller's write transaction).
     /// </summary>
-    private async Task EnsureLaneIndexAsync(SqliteConnection connection, SqliteTransaction transaction, bool lifo, CancellationToken cancellationToken)
+    private async Task EnsureLaneIndexAsync(SqliteConnection connection, SqliteTransaction? transaction, bool lifo, CancellationToken cancellationToken)
     {
         if (lifo ? _lifoLanesReady : _fifoLanesReady)
         {
@@ -336,7 +336,7 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>The lane reads of one claim, on its connection and inside its transaction.</summary>
-    private sealed class LaneReader(SqliteTaskStore store, SqliteConnection connection, SqliteTransaction transaction) : ILaneReader
+    private sealed class LaneReader(SqliteTaskStore store, SqliteConnection connection, SqliteTransaction? transaction) : ILaneReader
     {
         public async Task ReadWindowsAsync(IReadOnlyList<RateKey> keys, long now, Dictionary<string, RateWindow> into, CancellationToken cancellationToken)
         {

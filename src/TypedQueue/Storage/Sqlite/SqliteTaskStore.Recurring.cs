@@ -60,7 +60,7 @@ internal sealed partial class SqliteTaskStore
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task UpsertRecurringCoreAsync(SqliteConnection connection, SqliteTransaction transaction, RecurringRow entry, CancellationToken cancellationToken)
+    private static async Task UpsertRecurringCoreAsync(SqliteConnection connection, SqliteTransaction? transaction, RecurringRow entry, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
