@@ -67,6 +67,19 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>Runs a statement for the integer in the first column of its first row (null when there is none, or NULL).</summary>
+    public long? ExecuteScalarInt64()
+    {
+        try
+        {
+            return Step() ? NullableInt64(0) : null;
+        }
+        finally
+        {
+            Reset();
+        }
+    }
+
     /// <summary>Advances to the next row; false when the statement is done. Call <see cref="Reset"/> after the last read.</summary>
     public bool Step()
     {

@@ -50,7 +50,7 @@ internal sealed partial class SqliteTaskStore
     private bool _fifoLanesReady;
     private bool _lifoLanesReady;
 
-    private SqliteCommand? _dataVersion;
+    private SqliteStatement? _dataVersion;
     private SqliteCommand? _readPaused;
     private SqliteCommand? _nextQueue;
     private SqliteCommand? _nextLane;
@@ -113,9 +113,9 @@ internal sealed partial class SqliteTaskStore
     /// </summary>
     private async Task RefreshPausedAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
     {
-        var dataVersion = _dataVersion ??= Prepare(connection, "PRAGMA data_version");
-        dataVersion.Transaction = transaction;
-        var version = (long)(await dataVersion.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var version = (_dataVersion ??= SqliteStatement.Prepare(connection, "PRAGMA data_version")).ExecuteScalarInt64()
+            ?? throw new InvalidOperationException("PRAGMA data_version returned no row.");
+
         if (version == _pausedVersion)
         {
             return;
@@ -159,7 +159,7 @@ internal sealed partial class SqliteTaskStore
             nextAllowed = plan.NextAllowedAt;
         }
 
-        return new ClaimResult(claimed, await NextDueAsync(connection, transaction, cancellationToken).ConfigureAwait(false), nextAllowed);
+        return new ClaimResult(claimed, NextDue(connection), nextAllowed);
     }
 
     /// <summary>Every lane with pending tasks, paused queues left out: one index seek per lane and per queue.</summary>
@@ -326,12 +326,12 @@ internal sealed partial class SqliteTaskStore
 
     private void ResetLaneCommands()
     {
-        foreach (var command in new[] { _dataVersion, _readPaused, _nextQueue, _nextLane, _laneFifo, _laneLifo, _claimById, _pruneStarts, _readStarts, _recordStarts })
+        foreach (var command in new[] { _readPaused, _nextQueue, _nextLane, _laneFifo, _laneLifo, _claimById, _pruneStarts, _readStarts, _recordStarts })
         {
             command?.Dispose();
         }
 
-        _dataVersion = _readPaused = _nextQueue = _nextLane = _laneFifo = _laneLifo = _claimById = _pruneStarts = _readStarts = _recordStarts = null;
+        _readPaused = _nextQueue = _nextLane = _laneFifo = _laneLifo = _claimById = _pruneStarts = _readStarts = _recordStarts = null;
         ForgetUncommitted();
     }
 

@@ -68,11 +68,11 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private SqliteStatement? _begin;
     private SqliteStatement? _commit;
     private SqliteStatement? _rollback;
-    private SqliteCommand? _promote;
+    private SqliteStatement? _promote;
     private SqliteCommand? _claim;
     private SqliteCommand? _complete;
-    private SqliteCommand? _nextDue;
-    private SqliteCommand? _succeedMany;
+    private SqliteStatement? _nextDue;
+    private SqliteStatement? _succeedMany;
     private readonly CancellationTokenSource _disposing = new();
     private readonly List<InsertRequest> _pendingInserts = [];
 
@@ -185,10 +185,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             }
 
             var now = request.Now.ToUnixTimeMilliseconds();
-            var promote = _promote ??= Prepare(connection, PromoteSql, "$now");
-            promote.Transaction = transaction;
-            promote.Parameters[0].Value = now;
-            await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var promote = _promote ??= SqliteStatement.Prepare(connection, PromoteSql);
+            promote.Bind(1, now);
+            promote.Execute();
 
             // Paused queues, rate limits, per-queue slots, LIFO or queue weights need the lane-by-lane claim; the
             // common case stays one statement over the pending index.
@@ -216,16 +215,11 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
             ClaimedTask.SortInClaimOrder(claimed);
 
-            return new ClaimResult(claimed, await NextDueAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
+            return new ClaimResult(claimed, NextDue(connection));
         }, cancellationToken);
 
-    private async Task<DateTimeOffset?> NextDueAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
-    {
-        var nextDue = _nextDue ??= Prepare(connection, NextDueSql);
-        nextDue.Transaction = transaction;
-        var next = await nextDue.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return next is long ms ? FromMs(ms) : null;
-    }
+    private DateTimeOffset? NextDue(SqliteConnection connection) =>
+        (_nextDue ??= SqliteStatement.Prepare(connection, NextDueSql)).ExecuteScalarInt64() is { } ms ? FromMs(ms) : null;
 
     public async Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken)
     {
@@ -268,10 +262,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         var plain = completions.Where(static c => c.Outcome == TaskOutcome.Succeeded && c.Result is null).ToList();
         if (plain.Count > 0)
         {
-            var succeed = _succeedMany ??= Prepare(connection, SucceedManySql, "$done");
-            succeed.Transaction = transaction;
-            succeed.Parameters[0].Value = SuccessesAsJson(plain);
-            written += await succeed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var succeed = _succeedMany ??= SqliteStatement.Prepare(connection, SucceedManySql);
+            succeed.Bind(1, SuccessesAsJson(plain));
+            written += succeed.Execute();
         }
 
         // Every other outcome, one row at a time; the WHERE clause makes a late finisher a no-op once the task was taken from it.
@@ -822,18 +815,18 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             SqliteConnection.ClearPool(_writer); // never pool a handle that is still inside a transaction
         }
 
-        foreach (var statement in new[] { _insert, _begin, _commit, _rollback })
+        foreach (var statement in new[] { _insert, _begin, _commit, _rollback, _promote, _nextDue, _succeedMany, _dataVersion })
         {
             statement?.Dispose();
         }
 
-        _insert = _begin = _commit = _rollback = null;
-        foreach (var command in new[] { _promote, _claim, _complete, _nextDue, _succeedMany })
+        _insert = _begin = _commit = _rollback = _promote = _nextDue = _succeedMany = _dataVersion = null;
+        foreach (var command in new[] { _claim, _complete })
         {
             command?.Dispose();
         }
 
-        _promote = _claim = _complete = _nextDue = _succeedMany = null;
+        _claim = _complete = null;
         ResetLaneCommands();
         _writer?.Dispose();
         _writer = null;
