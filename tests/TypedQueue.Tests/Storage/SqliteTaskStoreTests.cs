@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using TypedQueue.Inspection;
 using TypedQueue.Storage;
@@ -9,6 +10,7 @@ namespace TypedQueue.Tests.Storage;
 /// <summary>The conformance suite on a real SQLite file, plus what only SQLite has: files, pragmas, schema versions.</summary>
 public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposable
 {
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
     private readonly TempDatabase _db = new();
 
     internal override ITaskStore CreateStore() => Open(_db.Path);
@@ -432,6 +434,87 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.InRange(previous, 0, 1024 * 1024); // the limit, plus the frames written since the restart
         Assert.InRange(largest, 0, 64L * 1024 * 1024); // without the restarts it passes 1 GB within a minute
     }
+
+    [Fact]
+    public async Task Empty_strings_are_stored_as_empty_text_not_null()
+    {
+        await using var store = Open(_db.Path);
+        await store.MigrateAsync(default);
+        await store.InsertManyAsync([new NewTask("t", "default", 0, 1, "{}", T0, T0, IdempotencyKey: "", TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", TraceState: "")], default);
+
+        var claimed = Assert.Single((await store.ClaimAvailableAsync(new ClaimRequest("w", 1, T0, T0.AddMinutes(1)), [], default)).Tasks);
+        Assert.Equal("", claimed.IdempotencyKey);
+        Assert.Equal("", claimed.TraceState);
+        await using var c = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT typeof(idempotency_key) || ',' || typeof(trace_state) FROM tq_tasks";
+        Assert.Equal("text,text", (string?)await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_write_lock_held_by_another_process_fails_after_bounded_retries_and_leaves_the_writer_clean()
+    {
+        await using var store = OpenWith("PRAGMA busy_timeout = 0;");
+        await store.MigrateAsync(default);
+        var task = new NewTask("t", "default", 0, 1, "{}", T0, T0, null);
+
+        await using var holder = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        await holder.OpenAsync();
+        var tx = holder.BeginTransaction(deferred: false);
+        var sw = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.InsertManyAsync([task], default));
+        Assert.Contains("stayed locked", error.Message, StringComparison.Ordinal);
+        Assert.InRange(sw.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        tx.Commit();
+
+        Assert.Single(await store.InsertManyAsync([task], default));
+        await ExecuteOnOtherConnectionAsync(_db.Path, "BEGIN IMMEDIATE; COMMIT;"); // the store's writer holds no transaction
+    }
+
+    [Fact]
+    public async Task A_failed_commit_is_rolled_back_and_frees_the_write_lock()
+    {
+        // A deferred foreign key fails at COMMIT (SQLite keeps the transaction open): the COMMIT-failure path.
+        await using var store = OpenWith("PRAGMA foreign_keys = ON;");
+        await store.MigrateAsync(default);
+        var task = new NewTask("ok", "default", 0, 1, "{}", T0, T0, null);
+        await store.InsertManyAsync([task], default);
+        await ExecuteOnOtherConnectionAsync(_db.Path, """
+            CREATE TABLE tq_test_parent (id INTEGER PRIMARY KEY);
+            CREATE TABLE tq_test_child (p INTEGER REFERENCES tq_test_parent (id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TRIGGER tq_test_fk AFTER INSERT ON tq_tasks WHEN NEW.name = 'bad' BEGIN INSERT INTO tq_test_child VALUES (42); END;
+            """);
+
+        var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.InsertManyAsync([task, task with { Name = "bad" }], default));
+        Assert.Contains("FOREIGN KEY", error.Message, StringComparison.Ordinal);
+
+        Assert.Equal(1, new TaskStatistics(await store.CountByQueueAndStateAsync(default)).Total);
+        await ExecuteOnOtherConnectionAsync(_db.Path, "BEGIN IMMEDIATE; DROP TRIGGER tq_test_fk; COMMIT;");
+        Assert.Single(await store.InsertManyAsync([task with { Name = "bad" }], default));
+    }
+
+    [Fact]
+    public async Task Cached_statements_survive_schema_changes_by_another_process()
+    {
+        await using var store = Open(_db.Path);
+        await store.MigrateAsync(default);
+        var now = T0.AddMinutes(10);
+        await store.InsertManyAsync([new NewTask("t", "default", 0, 1, "{}", T0, T0, null), new NewTask("later", "default", 0, 1, "{}", T0, T0.AddHours(1), null)], default);
+        var first = await store.ClaimAvailableAsync(new ClaimRequest("w", 1, now, now.AddMinutes(1)), [], default);
+
+        await ExecuteOnOtherConnectionAsync(_db.Path, "CREATE INDEX tq_test_extra ON tq_tasks (queue, name); ANALYZE; CREATE TABLE tq_test_other (x);");
+
+        await store.InsertManyAsync([new NewTask("t2", "default", 0, 1, "{}", T0, T0, null)], default);
+        var second = await store.ClaimAvailableAsync(new ClaimRequest("w", 4, now, now.AddMinutes(1)),
+            [new TaskCompletion(first.Tasks[0].Id, "w", TaskOutcome.Succeeded, now)], default);
+        Assert.Single(second.Tasks);
+        Assert.Equal(T0.AddHours(1), second.NextScheduledAt);
+        Assert.Equal(1, await store.CompleteManyAsync([new TaskCompletion(second.Tasks[0].Id, "w", TaskOutcome.Succeeded, now)], default));
+    }
+
+    private SqliteTaskStore OpenWith(string extraPragmas) =>
+        new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = _db.Path }) with { ExtraPragmas = extraPragmas });
 
     private static SqliteTaskStore Open(string path) =>
         new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = path }));

@@ -21,11 +21,15 @@ internal sealed class SqliteStatement : IDisposable
         _statement = statement;
     }
 
-    /// <summary>Compiles one statement on the connection; it must be disposed before the connection is.</summary>
-    public static SqliteStatement Prepare(SqliteConnection connection, string sql)
+    /// <summary>
+    /// Compiles one statement on the connection; it must be disposed before the connection is. <paramref name="parameters"/>
+    /// names the SQL's parameters in binding order (checked here, so a reordered SQL text fails at once, not with
+    /// swapped values); <paramref name="reused"/> tells SQLite the statement is kept rather than run once.
+    /// </summary>
+    public static SqliteStatement Prepare(SqliteConnection connection, string sql, bool reused = true, params string[] parameters)
     {
         var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
-        var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out var tail);
+        var rc = raw.sqlite3_prepare_v3(db, sql, reused ? raw.SQLITE_PREPARE_PERSISTENT : 0u, out var statement, out var tail);
         if (rc != raw.SQLITE_OK)
         {
             statement?.Dispose();
@@ -36,6 +40,20 @@ internal sealed class SqliteStatement : IDisposable
         {
             statement.Dispose();
             throw new ArgumentException("A SqliteStatement holds one SQL statement.", nameof(sql));
+        }
+
+        if (parameters.Length > 0)
+        {
+            var count = raw.sqlite3_bind_parameter_count(statement);
+            for (var i = 0; i < Math.Max(count, parameters.Length); i++)
+            {
+                var name = i < count ? raw.sqlite3_bind_parameter_name(statement, i + 1).utf8_to_string() : null;
+                if (i >= parameters.Length || name != parameters[i])
+                {
+                    statement.Dispose();
+                    throw new ArgumentException($"Parameter {i + 1} of the statement is '{name}', not '{(i < parameters.Length ? parameters[i] : null)}'.", nameof(parameters));
+                }
+            }
         }
 
         return new SqliteStatement(db, statement);
@@ -80,8 +98,7 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
-    /// <summary>Advances to the next row; false when the statement is done. Call <see cref="Reset"/> after the last read.</summary>
-    public bool Step()
+    private bool Step()
     {
         var rc = raw.sqlite3_step(_statement);
         if (rc == raw.SQLITE_ROW)
@@ -100,19 +117,14 @@ internal sealed class SqliteStatement : IDisposable
     }
 
     /// <summary>Makes the statement ready to run again: a statement left mid-way would keep its transaction from committing.</summary>
-    public void Reset()
+    private void Reset()
     {
         raw.sqlite3_reset(_statement);
         raw.sqlite3_clear_bindings(_statement);
     }
 
-    public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
-
-    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
-
-    public long? NullableInt64(int column) => IsNull(column) ? null : Int64(column);
-
-    public string? Text(int column) => IsNull(column) ? null : raw.sqlite3_column_text(_statement, column).utf8_to_string();
+    private long? NullableInt64(int column) =>
+        raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_int64(_statement, column);
 
     public void Dispose() => _statement.Dispose();
 

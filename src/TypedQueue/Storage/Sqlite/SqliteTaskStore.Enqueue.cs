@@ -124,7 +124,7 @@ internal sealed partial class SqliteTaskStore
             // it rather than by a transaction of ours that would wait for it.
             await MigrateInAsync(connection, sqliteTransaction, connection.DataSource, cancellationToken).ConfigureAwait(false);
             // The application's connection gets a statement of its own; the writer's belongs to the writer.
-            using var insert = SqliteStatement.Prepare(connection, InsertSql);
+            using var insert = SqliteStatement.Prepare(connection, InsertSql, reused: false);
             var ids = new long[tasks.Count];
             for (var i = 0; i < tasks.Count; i++)
             {

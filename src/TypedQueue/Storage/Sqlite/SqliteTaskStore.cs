@@ -185,7 +185,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             }
 
             var now = request.Now.ToUnixTimeMilliseconds();
-            var promote = _promote ??= SqliteStatement.Prepare(connection, PromoteSql);
+            var promote = _promote ??= SqliteStatement.Prepare(connection, PromoteSql, parameters: "$now");
             promote.Bind(1, now);
             promote.Execute();
 
@@ -262,7 +262,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         var plain = completions.Where(static c => c.Outcome == TaskOutcome.Succeeded && c.Result is null).ToList();
         if (plain.Count > 0)
         {
-            var succeed = _succeedMany ??= SqliteStatement.Prepare(connection, SucceedManySql);
+            var succeed = _succeedMany ??= SqliteStatement.Prepare(connection, SucceedManySql, parameters: "$done");
             succeed.Bind(1, SuccessesAsJson(plain));
             written += succeed.Execute();
         }
@@ -646,6 +646,13 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             try
             {
                 var connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+                if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
+                {
+                    // Never expected (every transaction ends in COMMIT or ROLLBACK): a writer left inside one is replaced.
+                    ResetWriter();
+                    connection = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 (_begin ??= SqliteStatement.Prepare(connection, "BEGIN IMMEDIATE")).Execute();
                 T result;
                 try
@@ -675,8 +682,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     /// <summary>
     /// Undoes a failed transaction, unless SQLite already did (a full disk or an I/O error ends it). A writer that cannot
-    /// roll back is dropped, and its pool is cleared so that the handle, still inside the transaction, is closed rather
-    /// than handed to a reader.
+    /// roll back is closed (the writer is never pooled, so closing ends the transaction).
     /// </summary>
     private void RollBack(SqliteConnection connection)
     {
@@ -690,9 +696,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         {
             (_rollback ??= SqliteStatement.Prepare(connection, "ROLLBACK")).Execute();
         }
-        catch (SqliteException)
+        catch (Exception)
         {
-            ResetWriter();
+            ResetWriter(); // closing the connection rolls the transaction back
         }
     }
 
@@ -707,7 +713,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }
         catch (SqliteException ex)
         {
-            throw Translate(ex, action);
+            throw Translate(ex, action, resetWriter: false); // the writer is not this caller's to reset: it does not hold the write lock
         }
     }
 
@@ -718,7 +724,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             return _writer;
         }
 
-        var connection = new SqliteConnection(_settings.ConnectionString);
+        // The writer lives as long as the store, so pooling it gains nothing; unpooled, closing it always ends whatever
+        // transaction it was in, and its PRAGMAs never reach a pooled reader.
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_settings.ConnectionString) { Pooling = false }.ToString());
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -786,10 +794,11 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// <summary>Reads a stored instant (Unix milliseconds) for the shared row readers (<see cref="TaskRows"/>, <see cref="RecurringRows"/>).</summary>
     private static readonly Func<System.Data.Common.DbDataReader, int, DateTimeOffset> ReadTime = static (reader, ordinal) => FromMs(reader.GetInt64(ordinal));
 
-    private TaskStoreException Translate(SqliteException ex, string action)
+    private TaskStoreException Translate(SqliteException ex, string action, bool resetWriter = true)
     {
-        // After an I/O, disk or corruption error the writer may be unusable; open a fresh one next time.
-        if (ex.SqliteErrorCode is 8 or 10 or 11 or 13 or 14 or 26)
+        // After an I/O, disk or corruption error the writer may be unusable; open a fresh one next time (only a caller
+        // holding the write lock may: the writer could be inside another caller's transaction).
+        if (resetWriter && ex.SqliteErrorCode is 8 or 10 or 11 or 13 or 14 or 26)
         {
             ResetWriter();
         }
@@ -810,11 +819,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     private void ResetWriter()
     {
-        if (_writer?.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
-        {
-            SqliteConnection.ClearPool(_writer); // never pool a handle that is still inside a transaction
-        }
-
         foreach (var statement in new[] { _insert, _begin, _commit, _rollback, _promote, _nextDue, _succeedMany, _dataVersion })
         {
             statement?.Dispose();
