@@ -62,33 +62,38 @@ internal sealed partial class BenchmarkJsonContext : JsonSerializerContext;
 internal static class Metrics
 {
     /// <summary>
-    /// How long every throughput scenario, ours and the peers', runs its workload before the measured run. Tiered
-    /// compilation promotes a method only after 30 calls and a 100 ms delay, then again with profile data, so a short
-    /// warm-up measures partly unoptimized code: after 1,000 warm-up calls (~70 ms) enqueue-concurrent ran 46k/s where
-    /// the same code ran 68-72k/s after 100,000, and drain ran 21-26k/s against 28-32k/s with tiering off.
+    /// Every throughput scenario, ours and the peers', runs its own workload before the measured run: 3 s for the first
+    /// warm-up in a process, half a second for later ones (the JIT is warm by then). Tiered compilation promotes hot
+    /// methods in several steps, each after a delay, so a short warm-up measures partly unoptimized code: with the same
+    /// code, enqueue-concurrent ran 46k/s after 1,000 warm-up calls (~70 ms), 54-68k/s after 1 s, 85k/s after 3 s and
+    /// 90k/s after 6 s; drain with tiering off ran 1.2 x its figure after a short warm-up.
     /// </summary>
-    public static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
+    private static TimeSpan NextWarmUp() => Interlocked.Exchange(ref _warmedUp, 1) == 0 ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(0.5);
 
-    /// <summary>Runs <paramref name="round"/> until <see cref="WarmUpTime"/> has passed (at least once).</summary>
+    private static int _warmedUp;
+
+    /// <summary>Runs <paramref name="round"/> for the process's warm-up time (see <see cref="NextWarmUp"/>; at least once).</summary>
     public static async Task WarmUpAsync(Func<Task> round)
     {
+        var time = NextWarmUp();
         var started = Stopwatch.GetTimestamp();
         do
         {
             await round();
         }
-        while (Stopwatch.GetElapsedTime(started) < WarmUpTime);
+        while (Stopwatch.GetElapsedTime(started) < time);
     }
 
     /// <inheritdoc cref="WarmUpAsync(Func{Task})"/>
     public static void WarmUp(Action round)
     {
+        var time = NextWarmUp();
         var started = Stopwatch.GetTimestamp();
         do
         {
             round();
         }
-        while (Stopwatch.GetElapsedTime(started) < WarmUpTime);
+        while (Stopwatch.GetElapsedTime(started) < time);
     }
 
     /// <summary>Nearest-rank percentile of Stopwatch tick samples, in milliseconds. Sorts the array in place.</summary>
