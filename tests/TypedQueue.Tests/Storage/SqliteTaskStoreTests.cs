@@ -513,6 +513,29 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.Equal(1, await store.CompleteManyAsync([new TaskCompletion(second.Tasks[0].Id, "w", TaskOutcome.Succeeded, now)], default));
     }
 
+    [Fact]
+    public async Task An_outbox_enqueue_in_a_deferred_transaction_waits_for_another_writer_instead_of_failing_at_once()
+    {
+        await using var store = Open(_db.Path);
+        await store.MigrateAsync(default);
+        await using var holder = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        await holder.OpenAsync();
+        await using var held = (SqliteTransaction)await holder.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, default);
+        await using var application = new SqliteConnection($"Data Source={_db.Path};Pooling=False;Default Timeout=1");
+        await application.OpenAsync();
+        await using var deferred = application.BeginTransaction(deferred: true);
+        var task = new NewTask("t", "default", 0, 1, "{}", T0, T0, null);
+
+        var waited = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.InsertManyAsync([task], deferred, default));
+
+        // Microsoft.Data.Sqlite retried for the application's timeout (1 s) before giving up; nothing was written.
+        Assert.True(waited.Elapsed >= TimeSpan.FromSeconds(0.9), $"gave up after {waited.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Contains("locked", error.Message, StringComparison.OrdinalIgnoreCase);
+        await held.CommitAsync();
+        Assert.Equal(0, new TaskStatistics(await store.CountByQueueAndStateAsync(default)).Total);
+    }
+
     private SqliteTaskStore OpenWith(string extraPragmas) =>
         new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = _db.Path }) with { ExtraPragmas = extraPragmas });
 

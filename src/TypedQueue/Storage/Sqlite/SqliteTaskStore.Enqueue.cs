@@ -123,6 +123,10 @@ internal sealed partial class SqliteTaskStore
             // The caller's transaction holds the write lock, so the schema is checked (and, on a new file, created) inside
             // it rather than by a transaction of ours that would wait for it.
             await MigrateInAsync(connection, sqliteTransaction, connection.DataSource, cancellationToken).ConfigureAwait(false);
+            // A deferred transaction that has not written yet still needs the write lock. A write statement that changes
+            // nothing takes it through Microsoft.Data.Sqlite, which waits for it (the connection's Default Timeout);
+            // the raw insert below would fail at once while another connection holds it.
+            await ExecuteAsync(connection, sqliteTransaction, "DELETE FROM tq_unique WHERE 0", cancellationToken).ConfigureAwait(false);
             // The application's connection gets a statement of its own; the writer's belongs to the writer.
             using var insert = SqliteStatement.Prepare(connection, InsertSql, reused: false);
             var ids = new long[tasks.Count];
