@@ -58,6 +58,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     private const string TaskColumns = TaskRows.Columns;
 
+    /// <summary>The writer connection's page cache, KiB (<c>PRAGMA cache_size</c>; SQLite's default is 2,000).</summary>
+    internal const int WriterCacheKib = 32 * 1024;
+
     // SQLITE_BUSY and SQLITE_LOCKED: another process holds the write lock longer than busy_timeout.
     private const int MaxBusyRetries = 8;
 
@@ -733,7 +736,10 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
             // Checkpoints run in the background (CheckpointLoopAsync), not inside whichever commit crosses the threshold;
             // the writer's own autocheckpoint is only the safety net for a loop that falls behind (a starved thread pool).
-            await ExecuteAsync(connection, null, $"PRAGMA wal_autocheckpoint = {WalWriterCheckpointFrames}; PRAGMA journal_size_limit = {_settings.WalSizeLimitBytes}", cancellationToken).ConfigureAwait(false);
+            // A page cache of 32 MB rather than SQLite's 2 MB: a drain of 20,000 tasks already touches more than 2 MB of
+            // table and index pages, and every page evicted is looked up in the WAL and read again (drain 1.05-1.24 x
+            // faster in alternating runs). SQLite allocates it only as pages are used.
+            await ExecuteAsync(connection, null, $"PRAGMA wal_autocheckpoint = {WalWriterCheckpointFrames}; PRAGMA journal_size_limit = {_settings.WalSizeLimitBytes}; PRAGMA cache_size = -{WriterCacheKib}", cancellationToken).ConfigureAwait(false);
 
             // WAL lets readers run beside the writer; the mode is stored in the file, so readers inherit it.
             var mode = await ScalarAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false) as string;
