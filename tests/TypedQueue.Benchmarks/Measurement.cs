@@ -85,16 +85,11 @@ internal static class Metrics
     }
 
     /// <inheritdoc cref="WarmUpAsync(Func{Task})"/>
-    public static void WarmUp(Action round)
+    public static void WarmUp(Action round) => WarmUpAsync(() =>
     {
-        var time = NextWarmUp();
-        var started = Stopwatch.GetTimestamp();
-        do
-        {
-            round();
-        }
-        while (Stopwatch.GetElapsedTime(started) < time);
-    }
+        round();
+        return Task.CompletedTask;
+    }).GetAwaiter().GetResult();
 
     /// <summary>Nearest-rank percentile of Stopwatch tick samples, in milliseconds. Sorts the array in place.</summary>
     public static (double P50, double P99) Percentiles(long[] ticks)

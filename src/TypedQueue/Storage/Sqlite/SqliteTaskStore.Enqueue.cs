@@ -70,7 +70,7 @@ internal sealed partial class SqliteTaskStore
 
         try
         {
-            var ids = await InTransactionAsync("enqueue", (connection, transaction) => InsertRequestsAsync(connection, transaction, batch), cancellationToken).ConfigureAwait(false);
+            var ids = await InTransactionAsync("enqueue", connection => InsertRequestsAsync(connection, batch), cancellationToken).ConfigureAwait(false);
             for (var r = 0; r < batch.Count; r++)
             {
                 batch[r].Ids.TrySetResult(ids[r]);
@@ -95,7 +95,7 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task<long[][]> InsertRequestsAsync(SqliteConnection connection, SqliteTransaction? transaction, List<InsertRequest> batch)
+    private async Task<long[][]> InsertRequestsAsync(SqliteConnection connection, List<InsertRequest> batch)
     {
         var all = new long[batch.Count][];
         for (var r = 0; r < batch.Count; r++)
@@ -104,7 +104,7 @@ internal sealed partial class SqliteTaskStore
             var ids = all[r] = new long[tasks.Count];
             for (var i = 0; i < tasks.Count; i++)
             {
-                ids[i] = await InsertOneAsync(connection, transaction, tasks[i]).ConfigureAwait(false);
+                ids[i] = await InsertOneAsync(connection, tasks[i]).ConfigureAwait(false);
             }
         }
 
@@ -144,11 +144,14 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    /// <summary>Inserts one task with the writer's statement; see <see cref="InsertAsync"/>.</summary>
-    private ValueTask<long> InsertOneAsync(SqliteConnection connection, SqliteTransaction? transaction, NewTask task) =>
-        InsertAsync(_insert ??= SqliteStatement.Prepare(connection, InsertSql), connection, transaction, task);
+    /// <summary>Inserts one task in the store's own transaction with the writer's statement; see <see cref="InsertAsync"/>.</summary>
+    private ValueTask<long> InsertOneAsync(SqliteConnection connection, NewTask task) =>
+        InsertAsync(_insert ??= SqliteStatement.Prepare(connection, InsertSql), connection, null, task);
 
-    /// <summary>Inserts one task inside the caller's transaction; returns its id, or the id of the task holding its key.</summary>
+    /// <summary>
+    /// Inserts one task inside the transaction open on the connection (the application's <paramref name="transaction"/>
+    /// on the outbox path, or the store's own: null); returns its id, or the id of the task holding its key.
+    /// </summary>
     private static ValueTask<long> InsertAsync(SqliteStatement insert, SqliteConnection connection, SqliteTransaction? transaction, NewTask task) =>
         task.IdempotencyKey is { } key
             ? new(InsertKeyedAsync(insert, connection, transaction, task, key))

@@ -62,10 +62,9 @@ internal sealed partial class SqliteTaskStore
     private SqliteCommand? _recordStarts;
 
     public Task<bool> SetQueuePausedAsync(string queue, bool paused, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(paused ? "pause a queue" : "resume a queue", async (connection, transaction) =>
+        WriteAsync(paused ? "pause a queue" : "resume a queue", async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             command.CommandText = paused
                 ? """
                   INSERT INTO tq_queues (name, paused, changed_at) VALUES ($name, 1, $now)
@@ -78,7 +77,7 @@ internal sealed partial class SqliteTaskStore
             if (paused)
             {
                 // Every process that sees the flag claims lane by lane; the index is in the same commit as the flag.
-                await EnsureLaneIndexAsync(connection, transaction, lifo: false, cancellationToken).ConfigureAwait(false);
+                await EnsureLaneIndexAsync(connection, lifo: false, cancellationToken).ConfigureAwait(false);
             }
 
             // This connection's own commits leave data_version alone: make the next claim read the flags again.
@@ -111,7 +110,7 @@ internal sealed partial class SqliteTaskStore
     /// Re-reads the paused queues when another connection has committed since the last read (PRAGMA data_version, a
     /// counter in memory): in a single process nothing but this cheap pragma is added to a claim.
     /// </summary>
-    private async Task RefreshPausedAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    private async Task RefreshPausedAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         var version = (_dataVersion ??= SqliteStatement.Prepare(connection, "PRAGMA data_version")).ExecuteScalarInt64()
             ?? throw new InvalidOperationException("PRAGMA data_version returned no row.");
@@ -122,7 +121,6 @@ internal sealed partial class SqliteTaskStore
         }
 
         var read = _readPaused ??= Prepare(connection, "SELECT name FROM tq_queues WHERE paused = 1");
-        read.Transaction = transaction;
         var paused = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -141,19 +139,19 @@ internal sealed partial class SqliteTaskStore
     /// <see cref="LaneClaimPlanner"/> read each lane's best candidates up to what its queue and name may still start and
     /// choose, claims the chosen ids and logs the starts of rate-limited keys, all inside the caller's write transaction.
     /// </summary>
-    private async Task<ClaimResult> ClaimByLaneAsync(SqliteConnection connection, SqliteTransaction? transaction, ClaimRequest request, long now, CancellationToken cancellationToken)
+    private async Task<ClaimResult> ClaimByLaneAsync(SqliteConnection connection, ClaimRequest request, long now, CancellationToken cancellationToken)
     {
         var claimed = new List<ClaimedTask>();
         DateTimeOffset? nextAllowed = null;
         if (request.Max > 0)
         {
-            await EnsureLaneIndexAsync(connection, transaction, lifo: false, cancellationToken).ConfigureAwait(false);
-            var lanes = await ReadLanesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            var plan = await _planner.PlanAsync(request, lanes, new LaneReader(this, connection, transaction), now, cancellationToken).ConfigureAwait(false);
+            await EnsureLaneIndexAsync(connection, lifo: false, cancellationToken).ConfigureAwait(false);
+            var lanes = await ReadLanesAsync(connection, cancellationToken).ConfigureAwait(false);
+            var plan = await _planner.PlanAsync(request, lanes, new LaneReader(this, connection), now, cancellationToken).ConfigureAwait(false);
             if (plan.Picked.Count > 0)
             {
-                claimed = await ClaimIdsAsync(connection, transaction, request, now, plan, cancellationToken).ConfigureAwait(false);
-                await RecordStartsAsync(connection, transaction, plan.CountStarts(claimed, now), now, cancellationToken).ConfigureAwait(false);
+                claimed = await ClaimIdsAsync(connection, request, now, plan, cancellationToken).ConfigureAwait(false);
+                await RecordStartsAsync(connection, plan.CountStarts(claimed, now), now, cancellationToken).ConfigureAwait(false);
             }
 
             nextAllowed = plan.NextAllowedAt;
@@ -163,12 +161,10 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>Every lane with pending tasks, paused queues left out: one index seek per lane and per queue.</summary>
-    private async Task<List<(string Queue, string Name)>> ReadLanesAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    private async Task<List<(string Queue, string Name)>> ReadLanesAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         var nextQueue = _nextQueue ??= Prepare(connection, NextQueueSql, "$queue");
         var nextLane = _nextLane ??= Prepare(connection, NextLaneSql, "$queue", "$name");
-        nextQueue.Transaction = transaction;
-        nextLane.Transaction = transaction;
         var lanes = new List<(string Queue, string Name)>();
         var after = string.Empty;
         while (true)
@@ -206,17 +202,16 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task ReadLaneAsync(SqliteConnection connection, SqliteTransaction? transaction, TaskOrder order, string queue, string name, int limit, List<Candidate> into, CancellationToken cancellationToken)
+    private async Task ReadLaneAsync(SqliteConnection connection, TaskOrder order, string queue, string name, int limit, List<Candidate> into, CancellationToken cancellationToken)
     {
         if (order == TaskOrder.Lifo)
         {
-            await EnsureLaneIndexAsync(connection, transaction, lifo: true, cancellationToken).ConfigureAwait(false);
+            await EnsureLaneIndexAsync(connection, lifo: true, cancellationToken).ConfigureAwait(false);
         }
 
         var command = order == TaskOrder.Lifo
             ? _laneLifo ??= Prepare(connection, LaneLifoSql, "$queue", "$name", "$limit")
             : _laneFifo ??= Prepare(connection, LaneFifoSql, "$queue", "$name", "$limit");
-        command.Transaction = transaction;
         command.Parameters[0].Value = queue;
         command.Parameters[1].Value = name;
         command.Parameters[2].Value = (long)limit;
@@ -227,10 +222,9 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, SqliteTransaction? transaction, ClaimRequest request, long now, LanePlan plan, CancellationToken cancellationToken)
+    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, ClaimRequest request, long now, LanePlan plan, CancellationToken cancellationToken)
     {
         var claim = _claimById ??= Prepare(connection, ClaimByIdSql, "$worker", "$lease", "$now", "$ids");
-        claim.Transaction = transaction;
         claim.Parameters[0].Value = request.WorkerId;
         claim.Parameters[1].Value = request.LeaseExpiresAt.ToUnixTimeMilliseconds();
         claim.Parameters[2].Value = now;
@@ -248,16 +242,14 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>Prunes a key's starts that left the window and reads the rest (at most one row per claim instant).</summary>
-    private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, SqliteTransaction? transaction, RateKey key, long now, CancellationToken cancellationToken)
+    private async Task<RateWindow> ReadWindowAsync(SqliteConnection connection, RateKey key, long now, CancellationToken cancellationToken)
     {
         var prune = _pruneStarts ??= Prepare(connection, "DELETE FROM tq_rate_starts WHERE key = $key AND started_at <= $cutoff", "$key", "$cutoff");
-        prune.Transaction = transaction;
         prune.Parameters[0].Value = key.Key;
         prune.Parameters[1].Value = key.CutoffAt(now);
         await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
         var read = _readStarts ??= Prepare(connection, "SELECT started_at, starts FROM tq_rate_starts WHERE key = $key ORDER BY started_at", "$key");
-        read.Transaction = transaction;
         read.Parameters[0].Value = key.Key;
         var window = new RateWindow(key.Limit.Limit, RateWindow.PeriodOf(key.Limit));
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -272,7 +264,7 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>Logs the starts a claim made per rate-limited key (the single writer serializes claims: no lock needed).</summary>
-    private async Task RecordStartsAsync(SqliteConnection connection, SqliteTransaction? transaction, Dictionary<string, long> starts, long now, CancellationToken cancellationToken)
+    private async Task RecordStartsAsync(SqliteConnection connection, Dictionary<string, long> starts, long now, CancellationToken cancellationToken)
     {
         if (starts.Count == 0)
         {
@@ -283,7 +275,6 @@ internal sealed partial class SqliteTaskStore
             INSERT INTO tq_rate_starts (key, started_at, starts) VALUES ($key, $now, $starts)
             ON CONFLICT (key, started_at) DO UPDATE SET starts = starts + excluded.starts
             """, "$key", "$now", "$starts");
-        record.Transaction = transaction;
         foreach (var (key, count) in starts)
         {
             record.Parameters[0].Value = key;
@@ -297,14 +288,14 @@ internal sealed partial class SqliteTaskStore
     /// Creates a lane index the first time this store needs it (a no-op statement when another process already did; a
     /// one-time build over the pending tasks otherwise, inside the caller's write transaction).
     /// </summary>
-    private async Task EnsureLaneIndexAsync(SqliteConnection connection, SqliteTransaction? transaction, bool lifo, CancellationToken cancellationToken)
+    private async Task EnsureLaneIndexAsync(SqliteConnection connection, bool lifo, CancellationToken cancellationToken)
     {
         if (lifo ? _lifoLanesReady : _fifoLanesReady)
         {
             return;
         }
 
-        await ExecuteAsync(connection, transaction, lifo ? LaneLifoIndexSql : LaneFifoIndexSql, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, null, lifo ? LaneLifoIndexSql : LaneFifoIndexSql, cancellationToken).ConfigureAwait(false);
 
         // Prepared statements that name the index must be compiled after it exists.
         if (lifo)
@@ -336,13 +327,13 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>The lane reads of one claim, on its connection and inside its transaction.</summary>
-    private sealed class LaneReader(SqliteTaskStore store, SqliteConnection connection, SqliteTransaction? transaction) : ILaneReader
+    private sealed class LaneReader(SqliteTaskStore store, SqliteConnection connection) : ILaneReader
     {
         public async Task ReadWindowsAsync(IReadOnlyList<RateKey> keys, long now, Dictionary<string, RateWindow> into, CancellationToken cancellationToken)
         {
             foreach (var key in keys)
             {
-                into[key.Key] = await store.ReadWindowAsync(connection, transaction, key, now, cancellationToken).ConfigureAwait(false);
+                into[key.Key] = await store.ReadWindowAsync(connection, key, now, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -350,7 +341,7 @@ internal sealed partial class SqliteTaskStore
         {
             foreach (var lane in lanes)
             {
-                await store.ReadLaneAsync(connection, transaction, lane.Order, lane.Queue, lane.Name, lane.Limit, lane.Into, cancellationToken).ConfigureAwait(false);
+                await store.ReadLaneAsync(connection, lane.Order, lane.Queue, lane.Name, lane.Limit, lane.Into, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -21,22 +21,21 @@ internal sealed partial class SqliteTaskStore
         """;
 
     public Task UpsertRecurringAsync(RecurringRow entry, CancellationToken cancellationToken) =>
-        WriteAsync("save a recurring task", async (connection, transaction) =>
+        WriteAsync("save a recurring task", async connection =>
         {
-            await UpsertRecurringCoreAsync(connection, transaction, entry, cancellationToken).ConfigureAwait(false);
+            await UpsertRecurringCoreAsync(connection, entry, cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken);
 
     public Task SyncDeclaredRecurringAsync(IReadOnlyList<RecurringRow> declared, CancellationToken cancellationToken) =>
-        WriteAsync("save declared recurring tasks", async (connection, transaction) =>
+        WriteAsync("save declared recurring tasks", async connection =>
         {
             foreach (var entry in declared)
             {
-                await UpsertRecurringCoreAsync(connection, transaction, entry, cancellationToken).ConfigureAwait(false);
+                await UpsertRecurringCoreAsync(connection, entry, cancellationToken).ConfigureAwait(false);
             }
 
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             command.CommandText = "DELETE FROM tq_recurring WHERE source = 'attribute' AND id NOT IN (SELECT value FROM json_each($ids))";
             command.Parameters.AddWithValue("$ids", JsonArray(declared.Select(d => d.Id)));
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -60,10 +59,9 @@ internal sealed partial class SqliteTaskStore
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task UpsertRecurringCoreAsync(SqliteConnection connection, SqliteTransaction? transaction, RecurringRow entry, CancellationToken cancellationToken)
+    private static async Task UpsertRecurringCoreAsync(SqliteConnection connection, RecurringRow entry, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
         command.CommandText = UpsertRecurringSql;
         command.Parameters.AddWithValue("$id", entry.Id);
         command.Parameters.AddWithValue("$name", entry.Name);
@@ -80,17 +78,12 @@ internal sealed partial class SqliteTaskStore
     }
 
     public Task<bool> DeleteRecurringAsync(string id, CancellationToken cancellationToken) =>
-        WriteAsync("remove a recurring task", async (connection, transaction) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "DELETE FROM tq_recurring WHERE id = $id";
-            command.Parameters.AddWithValue("$id", id);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        }, cancellationToken);
+        WriteAsync("remove a recurring task", async connection =>
+            await ExecuteAsync(connection, null, "DELETE FROM tq_recurring WHERE id = $id", cancellationToken, ("$id", id)).ConfigureAwait(false) == 1,
+            cancellationToken);
 
     public Task<IReadOnlyList<RecurringRow>> ListRecurringAsync(CancellationToken cancellationToken) =>
-        ReadAsync("read recurring tasks", connection => ReadRecurringAsync(connection, null, $"SELECT {RecurringColumns} FROM tq_recurring ORDER BY id", null, cancellationToken), cancellationToken);
+        ReadAsync("read recurring tasks", connection => ReadRecurringAsync(connection, $"SELECT {RecurringColumns} FROM tq_recurring ORDER BY id", null, cancellationToken), cancellationToken);
 
     public Task<DateTimeOffset?> NextRecurringAtAsync(CancellationToken cancellationToken) =>
         ReadAsync("read recurring tasks", async connection =>
@@ -98,10 +91,10 @@ internal sealed partial class SqliteTaskStore
             cancellationToken);
 
     public Task<IReadOnlyList<RecurringFiring>> FireDueRecurringAsync(DateTimeOffset now, Func<RecurringRow, DateTimeOffset, RecurringPlan?> plan, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<RecurringFiring>>("enqueue recurring tasks", async (connection, transaction) =>
+        WriteAsync<IReadOnlyList<RecurringFiring>>("enqueue recurring tasks", async connection =>
         {
             // Read inside the write transaction: another process that fired first has already advanced next_run_at.
-            var due = await ReadRecurringAsync(connection, transaction, $"SELECT {RecurringColumns} FROM tq_recurring WHERE next_run_at <= $now ORDER BY next_run_at, id", now.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+            var due = await ReadRecurringAsync(connection, $"SELECT {RecurringColumns} FROM tq_recurring WHERE next_run_at <= $now ORDER BY next_run_at, id", now.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
             var firings = new List<RecurringFiring>(due.Count);
             foreach (var entry in due)
             {
@@ -115,13 +108,13 @@ internal sealed partial class SqliteTaskStore
                 foreach (var run in decided.Runs)
                 {
                     var at = run.At.ToUnixTimeMilliseconds();
-                    ids.Add(await InsertOneAsync(connection, transaction, new NewTask(
+                    ids.Add(await InsertOneAsync(connection, new NewTask(
                         entry.Name, entry.Queue, entry.Priority, entry.MaxAttempts, run.Payload, now, run.At,
                         $"cron:{entry.Id}:{at.ToString(System.Globalization.CultureInfo.InvariantCulture)}", OccurrenceKeyWindow)).ConfigureAwait(false));
                     last = last is { } l && l > run.At ? l : run.At;
                 }
 
-                await ExecuteAsync(connection, transaction, "UPDATE tq_recurring SET next_run_at = $next, last_run_at = COALESCE($last, last_run_at) WHERE id = $id", cancellationToken,
+                await ExecuteAsync(connection, null, "UPDATE tq_recurring SET next_run_at = $next, last_run_at = COALESCE($last, last_run_at) WHERE id = $id", cancellationToken,
                     ("$next", decided.NextRunAt.ToUnixTimeMilliseconds()), ("$last", last is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value), ("$id", entry.Id)).ConfigureAwait(false);
                 firings.Add(new RecurringFiring(entry.Id, entry.Name, ids, [.. decided.Runs.Select(r => r.At)], decided.NextRunAt));
             }
@@ -129,10 +122,9 @@ internal sealed partial class SqliteTaskStore
             return firings;
         }, cancellationToken);
 
-    private static async Task<IReadOnlyList<RecurringRow>> ReadRecurringAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, long? now, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<RecurringRow>> ReadRecurringAsync(SqliteConnection connection, string sql, long? now, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
         command.CommandText = sql;
         if (now is { } n)
         {

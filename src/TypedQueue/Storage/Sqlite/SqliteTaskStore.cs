@@ -106,13 +106,16 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     }
 
     private Task MigrateCoreAsync(CancellationToken cancellationToken) =>
-        WriteAsync("prepare the database", async (connection, transaction) =>
+        WriteAsync("prepare the database", async connection =>
         {
-            await MigrateInAsync(connection, transaction, DataSource, cancellationToken).ConfigureAwait(false);
+            await MigrateInAsync(connection, null, DataSource, cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken);
 
-    /// <summary>Brings the schema to <see cref="SqliteSchema.CurrentVersion"/> inside the given write transaction.</summary>
+    /// <summary>
+    /// Brings the schema to <see cref="SqliteSchema.CurrentVersion"/> inside the write transaction open on the connection:
+    /// the application's <paramref name="transaction"/> on the outbox path, or the store's own (null).
+    /// </summary>
     private static async Task MigrateInAsync(SqliteConnection connection, SqliteTransaction? transaction, string dataSource, CancellationToken cancellationToken)
     {
         var version = Convert.ToInt32(await ScalarAsync(connection, transaction, "PRAGMA user_version", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
@@ -141,10 +144,10 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         ClaimResult result;
         try
         {
-            result = await ClaimCoreAsync(request, completions, async (connection, transaction) =>
+            result = await ClaimCoreAsync(request, completions, async connection =>
             {
                 riders ??= TakePendingInserts();
-                riderIds = riders.Count == 0 ? [] : await InsertRequestsAsync(connection, transaction, riders).ConfigureAwait(false);
+                riderIds = riders.Count == 0 ? [] : await InsertRequestsAsync(connection, riders).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch when (riders is { Count: > 0 })
@@ -178,13 +181,13 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         return result;
     }
 
-    private Task<ClaimResult> ClaimCoreAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, Func<SqliteConnection, SqliteTransaction?, Task> first, CancellationToken cancellationToken) =>
-        WriteAsync("claim tasks", async (connection, transaction) =>
+    private Task<ClaimResult> ClaimCoreAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, Func<SqliteConnection, Task> first, CancellationToken cancellationToken) =>
+        WriteAsync("claim tasks", async connection =>
         {
-            await first(connection, transaction).ConfigureAwait(false);
+            await first(connection).ConfigureAwait(false);
             if (completions.Count > 0)
             {
-                await CompleteCoreAsync(connection, transaction, completions, cancellationToken).ConfigureAwait(false);
+                await CompleteCoreAsync(connection, completions, cancellationToken).ConfigureAwait(false);
             }
 
             var now = request.Now.ToUnixTimeMilliseconds();
@@ -194,14 +197,13 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
             // Paused queues, rate limits, per-queue slots, LIFO or queue weights need the lane-by-lane claim; the
             // common case stays one statement over the pending index.
-            await RefreshPausedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await RefreshPausedAsync(connection, cancellationToken).ConfigureAwait(false);
             if (_paused.Count > 0 || request.Policy is { IsPlain: false } || request.QueueSlots is { Count: > 0 })
             {
-                return await ClaimByLaneAsync(connection, transaction, request, now, cancellationToken).ConfigureAwait(false);
+                return await ClaimByLaneAsync(connection, request, now, cancellationToken).ConfigureAwait(false);
             }
 
             var claim = _claim ??= Prepare(connection, ClaimSql, "$worker", "$lease", "$now", "$max");
-            claim.Transaction = transaction;
             claim.Parameters[0].Value = request.WorkerId;
             claim.Parameters[1].Value = request.LeaseExpiresAt.ToUnixTimeMilliseconds();
             claim.Parameters[2].Value = now;
@@ -254,9 +256,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) =>
         completions.Count == 0
             ? Task.FromResult(0)
-            : WriteAsync("record task outcomes", (connection, transaction) => CompleteCoreAsync(connection, transaction, completions, cancellationToken), cancellationToken);
+            : WriteAsync("record task outcomes", connection => CompleteCoreAsync(connection, completions, cancellationToken), cancellationToken);
 
-    private async Task<int> CompleteCoreAsync(SqliteConnection connection, SqliteTransaction? transaction, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
+    private async Task<int> CompleteCoreAsync(SqliteConnection connection, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
         var written = 0;
 
@@ -285,7 +287,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 lease_expires_at = NULL
             WHERE id = $id AND state = 2 AND worker_id = $worker
             """, "$state", "$give_back", "$run_at", "$finished_at", "$result", "$error_type", "$error_message", "$error_stack", "$id", "$worker");
-        complete.Transaction = transaction;
         var p = complete.Parameters;
         foreach (var completion in completions)
         {
@@ -323,10 +324,17 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private static string SuccessesAsJson(List<TaskCompletion> completions)
     {
         var json = new System.Text.StringBuilder(completions.Count * 48).Append('[');
+        string? workerId = null, encodedWorkerId = null; // a batch's outcomes come from one worker: encode its id once
         foreach (var c in completions)
         {
+            if (!ReferenceEquals(c.WorkerId, workerId))
+            {
+                workerId = c.WorkerId;
+                encodedWorkerId = System.Text.Json.JsonEncodedText.Encode(workerId).Value;
+            }
+
             json.Append('[').Append(c.Id).Append(',').Append(c.At.ToUnixTimeMilliseconds())
-                .Append(",\"").Append(System.Text.Json.JsonEncodedText.Encode(c.WorkerId).Value).Append("\"],");
+                .Append(",\"").Append(encodedWorkerId).Append("\"],");
         }
 
         json[^1] = ']';
@@ -334,10 +342,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     }
 
     public Task<IReadOnlyList<long>> ExtendLeasesAsync(string workerId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<long>>("renew leases", async (connection, transaction) =>
+        WriteAsync<IReadOnlyList<long>>("renew leases", async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             command.CommandText = """
                 UPDATE tq_tasks SET lease_expires_at = $lease
                 WHERE state = 2 AND worker_id = $worker
@@ -359,10 +366,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }, cancellationToken);
 
     public Task<int> RescueExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync("rescue expired leases", async (connection, transaction) =>
+        WriteAsync("rescue expired leases", async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             // A cancelled task stays cancelled; one with attempts left runs again; the rest are dead.
             command.CommandText = $"""
                 UPDATE tq_tasks
@@ -380,10 +386,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }, cancellationToken);
 
     public Task<CancelResult> CancelAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync("cancel a task", async (connection, transaction) =>
+        WriteAsync("cancel a task", async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             command.CommandText = """
                 UPDATE tq_tasks
                 SET cancel_requested = 1,
@@ -405,10 +410,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }, cancellationToken);
 
     public Task<DeleteResult> DeleteAsync(long id, CancellationToken cancellationToken) =>
-        WriteAsync("delete a task", async (connection, transaction) =>
+        WriteAsync("delete a task", async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             command.CommandText = "DELETE FROM tq_tasks WHERE id = $id AND state <> 2";
             command.Parameters.AddWithValue("$id", id);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
@@ -423,10 +427,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }, cancellationToken);
 
     public Task<bool> RequeueAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync("re-enqueue a task", async (connection, transaction) =>
+        WriteAsync("re-enqueue a task", async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             command.CommandText = """
                 UPDATE tq_tasks
                 SET state = 1, attempts = 0, cancel_requested = 0, run_at = $now, finished_at = NULL, started_at = NULL
@@ -438,10 +441,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }, cancellationToken);
 
     public Task<int> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        WriteAsync("purge finished tasks", async (connection, transaction) =>
+        WriteAsync("purge finished tasks", async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             command.CommandText = "DELETE FROM tq_tasks WHERE state >= 3 AND finished_at < $cutoff";
             command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
             var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -620,7 +622,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// Runs <paramref name="body"/> in a <c>BEGIN IMMEDIATE</c> transaction on the writer connection, serialized with
     /// every other write of this process; retries a bounded number of times while another process holds the lock.
     /// </summary>
-    private async Task<T> WriteAsync<T>(string action, Func<SqliteConnection, SqliteTransaction?, Task<T>> body, CancellationToken cancellationToken)
+    private async Task<T> WriteAsync<T>(string action, Func<SqliteConnection, Task<T>> body, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -638,11 +640,10 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// the write lock); retries a bounded number of times while another process holds the database's write lock.
     /// BEGIN, COMMIT and ROLLBACK are statements compiled once: <c>SqliteConnection.BeginTransaction</c> compiles
     /// "BEGIN" and "COMMIT" anew for every transaction, which cost more than a one-row insert (1,440 B and a quarter of
-    /// a single enqueue's time). Microsoft.Data.Sqlite does not see this transaction, so the body gets a null
-    /// <see cref="SqliteTransaction"/> and its commands run without one; the parameter carries the application's
-    /// transaction only on the outbox path, which shares the insert code.
+    /// a single enqueue's time). Microsoft.Data.Sqlite does not see this transaction, so the body's commands run with no
+    /// <see cref="SqliteTransaction"/>; only code shared with the outbox path takes one (the application's, or null here).
     /// </summary>
-    private async Task<T> InTransactionAsync<T>(string action, Func<SqliteConnection, SqliteTransaction?, Task<T>> body, CancellationToken cancellationToken)
+    private async Task<T> InTransactionAsync<T>(string action, Func<SqliteConnection, Task<T>> body, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -660,7 +661,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 T result;
                 try
                 {
-                    result = await body(connection, null).ConfigureAwait(false);
+                    result = await body(connection).ConfigureAwait(false);
                     (_commit ??= SqliteStatement.Prepare(connection, "COMMIT")).Execute();
                 }
                 catch
@@ -774,7 +775,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         return command;
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    /// <summary>Runs one statement (or a script) on the connection; returns the rows it changed.</summary>
+    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -784,7 +786,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             command.Parameters.AddWithValue(name, value);
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
