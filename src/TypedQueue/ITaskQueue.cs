@@ -16,7 +16,8 @@ public interface ITaskQueue
     /// The outbox: stores one task inside the application's own open transaction (a <c>SqliteTransaction</c> on the same
     /// file for SQLite, an <c>NpgsqlTransaction</c> on the same database for PostgreSQL), so the task exists only if that
     /// transaction commits. The id is final once it commits. Workers see the task after the commit: at once on
-    /// PostgreSQL (NOTIFY is delivered on commit), within <c>PollInterval</c> on SQLite.
+    /// PostgreSQL (NOTIFY is delivered on commit) and on a SQLite file the system reports changes of (a local disk: the
+    /// commit changes the WAL file, which workers watch), else within <c>PollInterval</c>.
     /// </summary>
     ValueTask<long> EnqueueAsync<TPayload>(System.Data.Common.DbTransaction transaction, TaskDefinition<TPayload> task, TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
 

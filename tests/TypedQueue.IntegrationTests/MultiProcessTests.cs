@@ -117,6 +117,26 @@ public abstract class MultiProcessTests
         Assert.Equal(perOccurrence.Count - 1, (perOccurrence[^1].RunAt - perOccurrence[0].RunAt) / 1000);
     }
 
+    [SkippableFact]
+    public async Task A_worker_that_polls_once_an_hour_starts_another_process_task_within_seconds()
+    {
+        var folder = Repo.NewTempFolder("wake-up");
+        var db = NewStore(folder);
+
+        using var worker = new ChildProcess("dotnet", $"\"{Repo.TestWorkerDll}\" serve \"{db}\" \"{Path.Combine(folder, "ledger-serve.txt")}\"", folder);
+        await worker.WaitForLineAsync(line => line.Contains("started", StringComparison.Ordinal), ProcessTimeout);
+
+        // The worker has claimed once and sleeps for an hour: SQLite's WAL watcher or PostgreSQL's NOTIFY must wake it.
+        await EnqueueAsync(db, count: 3, delayMs: 0, folder);
+        var started = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            started.Add(await worker.WaitForLineAsync(line => line.StartsWith("start ", StringComparison.Ordinal), TimeSpan.FromSeconds(60)));
+        }
+
+        Assert.Equal(3, started.Distinct().Count());
+    }
+
     private static async Task EnqueueAsync(string db, int count, int delayMs, string folder)
     {
         var run = await Repo.RunAsync("dotnet", $"\"{Repo.TestWorkerDll}\" enqueue \"{db}\" {count} {delayMs}", folder, ProcessTimeout);

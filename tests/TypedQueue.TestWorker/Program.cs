@@ -8,8 +8,11 @@ using TypedQueue.TestWorker;
 //   enqueue <db> <count> <delayMs>
 //   work <db> <ledger> <concurrency> <leaseMs> <heartbeatMs>
 //   cron <db> <occurrences>
+//   serve <db> <ledger>
 // "cron" registers a recurring every-second entry (catch-up All, so no occurrence may be skipped), runs a worker until
 // the file holds that many of its tasks, then exits 0; any number of processes may run it on one file at once.
+// "serve" runs a worker that polls once an hour, until it is killed: only a wake-up from another process's commit
+// makes it start that process's tasks within seconds.
 // "work" runs until nothing is scheduled, pending or running, then exits 0. Every handler start and finish is
 // appended (and flushed) to the ledger as "start <id>" / "done <id>", and each start is echoed on stdout.
 var mode = args[0];
@@ -28,8 +31,8 @@ builder.Services.AddTypedQueue(o =>
         o.DatabasePath = args[1];
     }
 
-    o.RunWorker = mode is "work" or "cron";
-    o.PollInterval = TimeSpan.FromMilliseconds(50);
+    o.RunWorker = mode is "work" or "cron" or "serve";
+    o.PollInterval = mode == "serve" ? TimeSpan.FromHours(1) : TimeSpan.FromMilliseconds(50);
     if (mode == "work")
     {
         o.Concurrency = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
@@ -37,7 +40,7 @@ builder.Services.AddTypedQueue(o =>
         o.HeartbeatInterval = TimeSpan.FromMilliseconds(int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture));
     }
 });
-if (mode == "work")
+if (mode is "work" or "serve")
 {
     builder.Services.AddSingleton(new Ledger(args[2]));
 }
@@ -77,6 +80,12 @@ if (mode == "cron")
 
 await host.StartAsync();
 Console.WriteLine($"worker {Environment.ProcessId} started");
+if (mode == "serve")
+{
+    await host.WaitForShutdownAsync();
+    return 0;
+}
+
 await queue.WaitUntilDrainedAsync();
 await host.StopAsync();
 Console.WriteLine("drained");

@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Error, "TypedQueue worker {WorkerId} could not renew its leases")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception, string workerId);
 
+    [LoggerMessage(3001, LogLevel.Information, "TypedQueue cannot watch '{DataSource}' for other processes' commits ({Reason}); their tasks are seen within the poll interval")]
+    public static partial void WalWatchUnavailable(ILogger logger, string dataSource, string reason);
+
     [LoggerMessage(3000, LogLevel.Error, "TypedQueue could not record {Count} task outcomes; they stay leased and are retried")]
     public static partial void CompletionFailed(ILogger logger, Exception exception, int count);
 

@@ -2,44 +2,59 @@ namespace TypedQueue.Execution;
 
 /// <summary>
 /// An auto-reset signal that a waiter can also leave after a timeout measured by a <see cref="TimeProvider"/>
-/// (so tests drive it with FakeTimeProvider). Many <see cref="Set"/> calls before a wait count as one.
+/// (so tests drive it with FakeTimeProvider). Many <see cref="Set"/> or <see cref="Nudge"/> calls before a wait count as
+/// one; a <see cref="Set"/> among them wins.
 /// </summary>
 internal sealed class WakeSignal
 {
     private readonly Lock _gate = new();
-    private TaskCompletionSource? _waiter;
+    private TaskCompletionSource<bool>? _waiter;
     private bool _isSet;
+    private bool _isNudged;
 
-    /// <summary>Wakes the current or next waiter.</summary>
-    public void Set()
+    /// <summary>Wakes the current or next waiter: <see cref="WaitUntilAsync"/> returns true (there is work for it).</summary>
+    public void Set() => Signal(set: true);
+
+    /// <summary>
+    /// Wakes the current or next waiter as if its time had come: <see cref="WaitUntilAsync"/> returns false, so the
+    /// waiter checks for itself (the SQLite store nudges when the database file changed, which may be its own write).
+    /// </summary>
+    public void Nudge() => Signal(set: false);
+
+    private void Signal(bool set)
     {
-        TaskCompletionSource? waiter;
+        TaskCompletionSource<bool>? waiter;
         lock (_gate)
         {
             waiter = _waiter;
             _waiter = null;
-            _isSet = waiter is null;
+            if (waiter is null)
+            {
+                _isSet |= set;
+                _isNudged |= !set;
+            }
         }
 
-        waiter?.TrySetResult();
+        waiter?.TrySetResult(set);
     }
 
     /// <summary>
-    /// Returns true when <see cref="Set"/> was called, false when <paramref name="wakeAt"/> came first; throws when the
-    /// token is cancelled.
+    /// Returns true when <see cref="Set"/> was called, false when <paramref name="wakeAt"/> came first or
+    /// <see cref="Nudge"/> was called; throws when the token is cancelled.
     /// </summary>
     public async Task<bool> WaitUntilAsync(DateTimeOffset wakeAt, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        TaskCompletionSource waiter;
+        TaskCompletionSource<bool> waiter;
         lock (_gate)
         {
-            if (_isSet)
+            if (_isSet || _isNudged)
             {
-                _isSet = false;
-                return true;
+                var set = _isSet;
+                _isSet = _isNudged = false;
+                return set;
             }
 
-            waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = _waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         // The delay is measured only now, so time that passed while the caller decided when to wake is not slept twice.
@@ -54,10 +69,9 @@ internal sealed class WakeSignal
                 }
             }
 
-            return waiter.Task.IsCompleted;
+            return waiter.Task.IsCompletedSuccessfully && waiter.Task.Result;
         }
 
-        var timedOut = false;
         using var timer = timeProvider.CreateTimer(
             _ =>
             {
@@ -65,27 +79,30 @@ internal sealed class WakeSignal
                 {
                     if (!ReferenceEquals(_waiter, waiter))
                     {
-                        return; // Set() got there first.
+                        return; // Set() or Nudge() got there first.
                     }
 
                     _waiter = null;
-                    timedOut = true;
                 }
 
-                waiter.TrySetResult();
+                waiter.TrySetResult(false);
             },
             null,
             timeout,
             Timeout.InfiniteTimeSpan);
-        await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        lock (_gate)
+        try
         {
-            if (ReferenceEquals(_waiter, waiter))
+            return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
             {
-                _waiter = null;
+                if (ReferenceEquals(_waiter, waiter))
+                {
+                    _waiter = null;
+                }
             }
-
-            return !timedOut;
         }
     }
 }

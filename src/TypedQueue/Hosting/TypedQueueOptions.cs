@@ -27,7 +27,11 @@ public sealed class TypedQueueOptions
     /// <summary>How many tasks this process runs at once.</summary>
     public int Concurrency { get; set; } = 64;
 
-    /// <summary>How often an idle worker looks for work enqueued by other processes. In-process enqueues wake it at once.</summary>
+    /// <summary>
+    /// How often an idle worker looks for work that nothing told it about. In-process enqueues wake it at once, and so do
+    /// other processes' commits on PostgreSQL (NOTIFY) and on a SQLite file on a local disk (the worker watches the
+    /// file's WAL); the poll bounds the wait where no such notice comes (a network share, a watcher the system refused).
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often a worker renews the leases of its running tasks and looks for expired ones to rescue.</summary>

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TypedQueue.Execution;
 using TypedQueue.Storage.Sqlite;
 
 namespace TypedQueue.Storage;
@@ -43,7 +46,11 @@ internal static class TaskStoreProviders
         var name = SelectedName(options);
         if (string.Equals(name, Sqlite, StringComparison.OrdinalIgnoreCase))
         {
-            return new SqliteTaskStore(SqliteStoreSettings.From(options));
+            // A commit by another process changes the WAL file: the nudge wakes an idle worker to look at once.
+            return new SqliteTaskStore(
+                SqliteStoreSettings.From(options),
+                services.GetService<WakeSignal>() is { } wake ? wake.Nudge : null,
+                services.GetService<ILoggerFactory>()?.CreateLogger<SqliteTaskStore>());
         }
 
         Func<IServiceProvider, TypedQueueOptions, ITaskStore>? factory;

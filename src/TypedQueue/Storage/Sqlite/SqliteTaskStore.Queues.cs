@@ -112,9 +112,7 @@ internal sealed partial class SqliteTaskStore
     /// </summary>
     private async Task RefreshPausedAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        var version = (_dataVersion ??= SqliteStatement.Prepare(connection, "PRAGMA data_version")).ExecuteScalarInt64()
-            ?? throw new InvalidOperationException("PRAGMA data_version returned no row.");
-
+        var version = DataVersion(connection);
         if (version == _pausedVersion)
         {
             return;

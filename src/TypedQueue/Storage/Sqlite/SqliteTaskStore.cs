@@ -1,4 +1,6 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using TypedQueue.Diagnostics;
 using TypedQueue.Inspection;
 
 namespace TypedQueue.Storage.Sqlite;
@@ -79,12 +81,23 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private readonly CancellationTokenSource _disposing = new();
     private readonly List<InsertRequest> _pendingInserts = [];
 
-    // Used only by the worker's idle loop (one caller at a time).
-    private SqliteConnection? _watcher;
-    private SqliteCommand? _watchVersion;
-    private long _lastDataVersion = -1;
+    // Used only by the worker's idle loop (one caller at a time): the writer's data_version at the last look, and the
+    // watcher of the WAL file that nudges the loop when another process commits.
+    private readonly Action? _onFileChanged;
+    private readonly ILogger? _logger;
+    private long _lastDataVersion = long.MinValue;
+    private SqliteWalWatcher? _walWatcher;
+    private int _walWatchTried;
 
-    public SqliteTaskStore(SqliteStoreSettings settings) => _settings = settings;
+    /// <param name="settings">Connection string and durability.</param>
+    /// <param name="onFileChanged">Called when the database's WAL file changes (any process's commit, this one's included); null: no watching.</param>
+    /// <param name="logger">Says once why the WAL file cannot be watched, if it cannot.</param>
+    public SqliteTaskStore(SqliteStoreSettings settings, Action? onFileChanged = null, ILogger? logger = null)
+    {
+        _settings = settings;
+        _onFileChanged = onFileChanged;
+        _logger = logger;
+    }
 
     /// <summary>The database file (or URI) this store writes.</summary>
     public string DataSource => _settings.DataSource;
@@ -139,6 +152,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// </summary>
     public async Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
+        // Only a worker claims: its first claim starts the WAL watcher, before the claim, so no later commit goes unreported.
+        StartWatchingWal();
         List<InsertRequest>? riders = null;
         long[][] riderIds = [];
         ClaimResult result;
@@ -171,6 +186,11 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 }
             });
             throw;
+        }
+
+        if (request.Max > 0)
+        {
+            _walWatcher?.Pause(result.Tasks.Count >= request.Max);
         }
 
         for (var r = 0; r < riderIds.Length; r++)
@@ -228,28 +248,43 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     public async Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken)
     {
-        // PRAGMA data_version changes when another connection commits; on a connection kept open it costs microseconds.
+        // PRAGMA data_version on the writer changes only when another connection commits (another process, or an outbox
+        // transaction in this one), never for the writer's own commits: a worker nudged by its own write does not claim
+        // again. It reads a counter in shared memory, so the look costs microseconds.
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_watcher is null)
-            {
-                _watcher = new SqliteConnection(_settings.ConnectionString);
-                await _watcher.OpenAsync(cancellationToken).ConfigureAwait(false);
-                _watchVersion = Prepare(_watcher, "PRAGMA data_version");
-            }
-
-            var version = (long)(await _watchVersion!.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            var version = DataVersion(await GetWriterAsync(cancellationToken).ConfigureAwait(false));
             var changed = version != _lastDataVersion;
             _lastDataVersion = version;
             return changed;
         }
-        catch (SqliteException)
+        catch (Exception ex) when (ex is SqliteException or TaskStoreException)
         {
-            _watchVersion?.Dispose();
-            _watcher?.Dispose();
-            _watcher = null;
-            _watchVersion = null;
             return true; // the claim that follows reports the real problem.
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private long DataVersion(SqliteConnection writer) =>
+        (_dataVersion ??= SqliteStatement.Prepare(writer, "PRAGMA data_version")).ExecuteScalarInt64()
+        ?? throw new InvalidOperationException("PRAGMA data_version returned no row.");
+
+    /// <summary>Starts the WAL watcher once, for a worker (an enqueue-only process never needs it).</summary>
+    private void StartWatchingWal()
+    {
+        if (_onFileChanged is null || Volatile.Read(ref _walWatchTried) != 0 || Interlocked.Exchange(ref _walWatchTried, 1) != 0)
+        {
+            return;
+        }
+
+        _walWatcher = SqliteWalWatcher.TryStart(DataSource, _onFileChanged, out var reason);
+        if (_walWatcher is null && _logger is not null)
+        {
+            Log.WalWatchUnavailable(_logger, DataSource, reason ?? "unknown");
         }
     }
 
@@ -585,9 +620,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         try
         {
             ResetWriter();
-            _watchVersion?.Dispose();
-            _watcher?.Dispose();
-            _watcher = null;
+            _walWatcher?.Dispose();
+            _walWatcher = null;
         }
         finally
         {
@@ -842,5 +876,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         ResetLaneCommands();
         _writer?.Dispose();
         _writer = null;
+
+        // A new writer counts data_version from its own start: what the old one saw says nothing about it.
+        _lastDataVersion = long.MinValue;
+        _pausedVersion = long.MinValue;
     }
 }

@@ -1,0 +1,104 @@
+namespace TypedQueue.Storage.Sqlite;
+
+/// <summary>
+/// Tells an idle worker at once that the database may have changed: every commit in WAL mode appends to the
+/// <c>-wal</c> file beside the database, and the file system reports the write (inotify on Linux) to every process
+/// watching it, long before the next poll. A report says only "look now": it also comes for this process's own
+/// commits, so the worker checks <c>PRAGMA data_version</c> on the writer before it claims. Where the file system
+/// reports nothing (network shares, some container mounts) or the watcher cannot start, the poll interval still bounds
+/// how long another process's task waits.
+/// </summary>
+internal sealed class SqliteWalWatcher : IDisposable
+{
+    private readonly FileSystemWatcher _watcher;
+    private readonly Action _onChange;
+    private bool _paused;
+    private bool _failed;
+
+    private SqliteWalWatcher(FileSystemWatcher watcher, Action onChange)
+    {
+        _watcher = watcher;
+        _onChange = onChange;
+    }
+
+    /// <summary>
+    /// Starts watching the WAL file of <paramref name="databasePath"/>, or returns null with the reason when it cannot
+    /// (an in-memory or URI database, a platform without file watching, the system's inotify instance limit).
+    /// </summary>
+    public static SqliteWalWatcher? TryStart(string databasePath, Action onChange, out string? reason)
+    {
+        reason = null;
+        if (databasePath.Length == 0 || databasePath == ":memory:" || databasePath.StartsWith("file:", StringComparison.Ordinal))
+        {
+            reason = "the database is not a plain file path";
+            return null;
+        }
+
+        if (OperatingSystem.IsBrowser() || OperatingSystem.IsWasi() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS())
+        {
+            reason = "this platform does not watch files";
+            return null;
+        }
+
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            var fullPath = Path.GetFullPath(databasePath);
+            watcher = new FileSystemWatcher(Path.GetDirectoryName(fullPath)!, Path.GetFileName(fullPath) + "-wal")
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName,
+                IncludeSubdirectories = false,
+            };
+            var watch = new SqliteWalWatcher(watcher, onChange);
+            watcher.Changed += watch.OnChanged;
+            watcher.Created += watch.OnChanged;
+            watcher.Error += watch.OnError;
+            watcher.EnableRaisingEvents = true;
+            return watch;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            watcher?.Dispose();
+            reason = ex.Message;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Stops or resumes the reports. The worker's claims pause them while it claims full batches (its next claim sees
+    /// every commit anyway, and its own commits would each report a few times); resuming reports once, for whatever
+    /// was committed while paused.
+    /// </summary>
+    public void Pause(bool paused)
+    {
+        lock (_watcher)
+        {
+            if (_paused == paused || _failed)
+            {
+                return;
+            }
+
+            _paused = paused;
+            try
+            {
+                _watcher.EnableRaisingEvents = !paused;
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                _failed = true; // the poll interval bounds the wait from here on
+            }
+        }
+
+        if (!paused)
+        {
+            _onChange();
+        }
+    }
+
+    public void Dispose() => _watcher.Dispose();
+
+    private void OnChanged(object sender, FileSystemEventArgs e) => _onChange();
+
+    // A lost event (the watcher's buffer overflowed) may have been a commit: look now rather than at the next poll.
+    private void OnError(object sender, ErrorEventArgs e) => _onChange();
+}

@@ -1,0 +1,89 @@
+using System.Threading.Channels;
+using TypedQueue.Storage;
+using TypedQueue.Storage.Sqlite;
+using TypedQueue.Tests.Support;
+
+namespace TypedQueue.Tests.Storage;
+
+/// <summary>
+/// The SQLite store's cross-process wake-up: the WAL file's changes are reported, a worker's own commits never count as
+/// external, and a paused watcher reports once when it resumes. The multi-process test with a worker that polls once an
+/// hour is in TypedQueue.IntegrationTests.
+/// </summary>
+public sealed class SqliteWalWatcherTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30); // a failure bound, not a wait
+    private readonly TempDatabase _db = new();
+    private readonly Channel<int> _reports = Channel.CreateUnbounded<int>();
+
+    public void Dispose() => _db.Dispose();
+
+    private void Report() => _reports.Writer.TryWrite(0);
+
+    private SqliteTaskStore OpenWatched() =>
+        new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = _db.Path }), Report);
+
+    private SqliteTaskStore OpenOther() =>
+        new(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = _db.Path }));
+
+    private static NewTask Task(string name) => new(name, "default", 0, 1, "{}", T0, T0, null);
+
+    [Fact]
+    public async Task Another_connections_commit_is_reported_and_counts_as_external_but_the_stores_own_commit_does_not()
+    {
+        await using var store = OpenWatched();
+        await store.MigrateAsync(default);
+        await store.ClaimAvailableAsync(new ClaimRequest("w", 1, T0, T0.AddMinutes(1)), [], default); // a worker's first claim starts the watcher
+        await store.HasExternalWritesAsync(default); // the baseline
+
+        await using (var other = OpenOther())
+        {
+            await other.InsertManyAsync([Task("from another process")], default);
+        }
+
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+        Assert.True(await store.HasExternalWritesAsync(default));
+
+        await store.InsertManyAsync([Task("own")], default);
+        Assert.False(await store.HasExternalWritesAsync(default));
+    }
+
+    [Fact]
+    public void A_watcher_resumed_after_a_pause_reports_once_for_whatever_was_committed_meanwhile()
+    {
+        var reports = 0;
+        using var watcher = SqliteWalWatcher.TryStart(_db.Path, () => Interlocked.Increment(ref reports), out var reason);
+        Assert.True(watcher is not null, reason);
+
+        watcher.Pause(true);
+        watcher.Pause(true);
+        Assert.Equal(0, Volatile.Read(ref reports));
+
+        watcher.Pause(false);
+        Assert.Equal(1, Volatile.Read(ref reports));
+        watcher.Pause(false); // already running: nothing to report
+        Assert.Equal(1, Volatile.Read(ref reports));
+    }
+
+    [Fact]
+    public async Task A_write_to_the_wal_file_is_reported()
+    {
+        using var watcher = SqliteWalWatcher.TryStart(_db.Path, Report, out var reason);
+        Assert.True(watcher is not null, reason);
+
+        await File.WriteAllTextAsync(_db.Path + "-wal", "frames");
+
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+    }
+
+    [Theory]
+    [InlineData(":memory:")]
+    [InlineData("file:tasks.db?mode=memory")]
+    [InlineData("")]
+    public void A_database_that_is_not_a_plain_file_is_not_watched_and_says_why(string dataSource)
+    {
+        Assert.Null(SqliteWalWatcher.TryStart(dataSource, Report, out var reason));
+        Assert.Contains("not a plain file path", reason, StringComparison.Ordinal);
+    }
+}
