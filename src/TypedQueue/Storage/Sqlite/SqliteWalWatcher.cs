@@ -65,9 +65,10 @@ internal sealed class SqliteWalWatcher : IDisposable
     }
 
     /// <summary>
-    /// Stops or resumes the reports. The worker's claims pause them while it claims full batches (its next claim sees
-    /// every commit anyway, and its own commits would each report a few times); resuming reports once, for whatever
-    /// was committed while paused.
+    /// Stops or resumes the reports. The store pauses them while its worker claims full batch after full batch (its next
+    /// claim sees every commit anyway, and each commit, its own included, would report a few times: a drain measured
+    /// 0.87 x as fast with the reports merely ignored); resuming reports once, for whatever was committed while paused.
+    /// Each pause and resume costs about 0.8 ms (a new inotify instance and thread).
     /// </summary>
     public void Pause(bool paused)
     {
@@ -95,7 +96,15 @@ internal sealed class SqliteWalWatcher : IDisposable
         }
     }
 
-    public void Dispose() => _watcher.Dispose();
+    public void Dispose()
+    {
+        // Under the lock Pause takes: a resumption racing the store's disposal must not start a disposed watcher again.
+        lock (_watcher)
+        {
+            _failed = true;
+            _watcher.Dispose();
+        }
+    }
 
     private void OnChanged(object sender, FileSystemEventArgs e) => _onChange();
 
