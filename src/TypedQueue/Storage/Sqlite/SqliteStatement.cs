@@ -85,6 +85,18 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>Runs a statement that returns no rows and returns SQLite's result code instead of throwing (SQLITE_OK when it ran).</summary>
+    public int TryExecute()
+    {
+        int rc;
+        while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
+        {
+        }
+
+        Reset();
+        return rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc;
+    }
+
     /// <summary>Runs a statement for the integer in the first column of its first row (null when there is none, or NULL).</summary>
     public long? ExecuteScalarInt64()
     {
