@@ -281,7 +281,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 // afterwards (after its fsync on synchronous=FULL), and nothing reports it then. The writer of those frames
                 // holds the database's write lock until its commit is visible: once this connection has had the lock
                 // (BEGIN IMMEDIATE waits busy_timeout), data_version tells. A transaction that changes nothing writes nothing.
-                (_begin ??= SqliteStatement.Prepare(writer, "BEGIN IMMEDIATE")).Execute();
+                BeginImmediate(writer);
                 try
                 {
                     version = DataVersion(writer);
