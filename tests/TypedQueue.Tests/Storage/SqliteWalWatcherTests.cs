@@ -111,6 +111,23 @@ public sealed class SqliteWalWatcherTests : IDisposable
         Assert.True(late.Count == 0, $"{late.Count}/{rounds} tasks ({durability}) waited past 5 s: {string.Join(", ", late.Select(l => $"round {l.Round} still {l.State}"))}");
     }
 
+    [Fact]
+    public async Task A_worker_on_an_in_memory_database_says_once_that_it_cannot_watch_and_still_claims()
+    {
+        using var logs = new LogSignals();
+        var settings = SqliteStoreSettings.From(new TypedQueueOptions { ConnectionString = $"Data Source=mem-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
+        await using var keepAlive = new Microsoft.Data.Sqlite.SqliteConnection(settings.ConnectionString); // the database lives while a connection is open
+        await keepAlive.OpenAsync();
+        await using var store = new SqliteTaskStore(settings, Report, logs.CreateLogger("store"));
+        await store.MigrateAsync(default);
+        await store.InsertManyAsync([Task("in memory")], default);
+
+        var claim = await store.ClaimAvailableAsync(new ClaimRequest("w", 1, T0, T0.AddMinutes(1)), [], default);
+
+        Assert.Single(claim.Tasks);
+        await logs.WaitForEventAsync(3001);
+    }
+
     [Theory]
     [InlineData(":memory:")]
     [InlineData("file:tasks.db?mode=memory")]

@@ -164,8 +164,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// </summary>
     public async Task<ClaimResult> ClaimAvailableAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken)
     {
-        // Only a worker claims: its first claim starts the WAL watcher, before the claim, so no later commit goes unreported.
-        StartWatchingWal();
         List<InsertRequest>? riders = null;
         long[][] riderIds = [];
         ClaimResult result;
@@ -223,6 +221,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private Task<ClaimResult> ClaimCoreAsync(ClaimRequest request, IReadOnlyList<TaskCompletion> completions, Func<SqliteConnection, Task> first, CancellationToken cancellationToken) =>
         WriteAsync("claim tasks", async connection =>
         {
+            // Only a worker claims: its first claim starts the WAL watcher. Inside the transaction, so no other connection
+            // can commit between the start and the claim: nothing after it goes unreported.
+            StartWatchingWal(connection);
             await first(connection).ConfigureAwait(false);
             if (completions.Count > 0)
             {
@@ -312,15 +313,19 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         (_dataVersion ??= SqliteStatement.Prepare(writer, "PRAGMA data_version")).ExecuteScalarInt64()
         ?? throw new InvalidOperationException("PRAGMA data_version returned no row.");
 
-    /// <summary>Starts the WAL watcher once, for a worker (an enqueue-only process never needs it).</summary>
-    private void StartWatchingWal()
+    /// <summary>
+    /// Starts the WAL watcher once, for a worker (an enqueue-only process never needs it), on the file the writer really
+    /// opened: SQLite's own name for it resolves relative paths and <c>|DataDirectory|</c>, and is empty for an in-memory
+    /// database, which has no file to watch.
+    /// </summary>
+    private void StartWatchingWal(SqliteConnection writer)
     {
         if (_onFileChanged is null || _disposing.IsCancellationRequested || Volatile.Read(ref _walWatchTried) != 0 || Interlocked.Exchange(ref _walWatchTried, 1) != 0)
         {
             return;
         }
 
-        _walWatcher = SqliteWalWatcher.TryStart(DataSource, _onFileChanged, out var reason);
+        _walWatcher = SqliteWalWatcher.TryStart(writer.DataSource, _onFileChanged, out var reason);
         if (_walWatcher is null && _logger is not null)
         {
             Log.WalWatchUnavailable(_logger, DataSource, reason ?? "unknown");
