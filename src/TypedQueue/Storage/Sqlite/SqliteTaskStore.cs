@@ -785,7 +785,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                     return;
                 }
 
-                if (rc != SQLitePCL.raw.SQLITE_BUSY || System.Diagnostics.Stopwatch.GetElapsedTime(started) > QuickRetryWindow)
+                if ((rc & 0xFF) != SQLitePCL.raw.SQLITE_BUSY || System.Diagnostics.Stopwatch.GetElapsedTime(started) > QuickRetryWindow)
                 {
                     break; // the statement below reports any other error, or waits out a long lock
                 }
