@@ -112,7 +112,7 @@ public sealed class SqliteWalWatcherTests : IDisposable
     }
 
     [Fact]
-    public async Task A_worker_on_an_in_memory_database_says_once_that_it_cannot_watch_and_still_claims()
+    public async Task A_worker_on_an_in_memory_database_says_it_cannot_watch_and_still_claims()
     {
         using var logs = new LogSignals();
         var settings = SqliteStoreSettings.From(new TypedQueueOptions { ConnectionString = $"Data Source=mem-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
@@ -126,6 +126,22 @@ public sealed class SqliteWalWatcherTests : IDisposable
 
         Assert.Single(claim.Tasks);
         await logs.WaitForEventAsync(3001);
+    }
+
+    [SkippableTheory]
+    [InlineData(@"back\slash.db")]
+    [InlineData("star*.db")]
+    [InlineData("what?.db")]
+    public async Task A_write_to_the_wal_file_is_reported_when_the_file_name_holds_a_pattern_character(string fileName)
+    {
+        Skip.If(OperatingSystem.IsWindows(), "Windows file names cannot hold these characters.");
+        var path = Path.Combine(_db.Folder, fileName);
+        using var watcher = SqliteWalWatcher.TryStart(path, Report, out var reason);
+        Assert.True(watcher is not null, reason);
+
+        await File.WriteAllTextAsync(path + "-wal", "frames");
+
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
     }
 
     [Theory]

@@ -328,7 +328,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         _walWatcher = SqliteWalWatcher.TryStart(writer.DataSource, _onFileChanged, out var reason);
         if (_walWatcher is null && _logger is not null)
         {
-            Log.WalWatchUnavailable(_logger, DataSource, reason ?? "unknown");
+            Log.WalWatchUnavailable(_logger, writer.DataSource is { Length: > 0 } file ? file : DataSource, reason ?? "unknown");
         }
     }
 

@@ -44,7 +44,9 @@ internal sealed class SqliteWalWatcher : IDisposable
         try
         {
             var fullPath = Path.GetFullPath(databasePath);
-            watcher = new FileSystemWatcher(Path.GetDirectoryName(fullPath)!, Path.GetFileName(fullPath) + "-wal")
+            // The filter is a pattern ('*' and '?' match anything, '\\' escapes): escaped, it matches this one file only.
+            var filter = string.Concat((Path.GetFileName(fullPath) + "-wal").Select(c => c is '*' or '?' or '\\' ? $"\\{c}" : c.ToString()));
+            watcher = new FileSystemWatcher(Path.GetDirectoryName(fullPath)!, filter)
             {
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName,
                 IncludeSubdirectories = false,
