@@ -66,9 +66,12 @@ public interface ITaskQueue
     /// <summary>Every queue that has tasks or was ever paused, by name, with its paused state.</summary>
     ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Completes when the task reaches a final state (succeeded, dead or cancelled) and returns it.</summary>
+    /// <summary>
+    /// Completes when the task reaches a final state (succeeded, dead or cancelled) and returns it. Outcomes written by
+    /// this process's worker are seen at once; outcomes written by another process within <c>PollInterval</c>.
+    /// </summary>
     ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default);
 
-    /// <summary>Completes when no task is scheduled, pending or running.</summary>
+    /// <summary>Completes when no task is scheduled, pending or running (another process's progress is seen within <c>PollInterval</c>).</summary>
     ValueTask WaitUntilDrainedAsync(CancellationToken cancellationToken = default);
 }
