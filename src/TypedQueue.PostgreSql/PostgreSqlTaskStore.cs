@@ -307,6 +307,8 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
 
     public Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken) => _listener.HasWritesAsync(cancellationToken);
 
+    public Task WatchForExternalCommitsAsync(CancellationToken cancellationToken) => Task.CompletedTask; // outcomes are not NOTIFYed: waiters poll
+
     public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) =>
         completions.Count == 0
             ? Task.FromResult(0)

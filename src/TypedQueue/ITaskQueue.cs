@@ -68,10 +68,11 @@ public interface ITaskQueue
 
     /// <summary>
     /// Completes when the task reaches a final state (succeeded, dead or cancelled) and returns it. Outcomes written by
-    /// this process's worker are seen at once; outcomes written by another process within <c>PollInterval</c>.
+    /// this process's worker are seen at once; by another process, at once on a SQLite file on a local disk (the WAL
+    /// watcher tells), else (PostgreSQL, network shares) within <c>PollInterval</c>.
     /// </summary>
     ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default);
 
-    /// <summary>Completes when no task is scheduled, pending or running (another process's progress is seen within <c>PollInterval</c>).</summary>
+    /// <summary>Completes when no task is scheduled, pending or running (another process's progress is seen as by <see cref="WaitForCompletionAsync"/>).</summary>
     ValueTask WaitUntilDrainedAsync(CancellationToken cancellationToken = default);
 }

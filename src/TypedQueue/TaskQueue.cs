@@ -215,6 +215,7 @@ internal sealed class TaskQueue : ITaskQueue
 
     public async ValueTask<TaskInfo> WaitForCompletionAsync(long id, CancellationToken cancellationToken = default)
     {
+        await WatchOtherProcessesAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var changed = _changes.Next;
@@ -231,6 +232,7 @@ internal sealed class TaskQueue : ITaskQueue
 
     public async ValueTask WaitUntilDrainedAsync(CancellationToken cancellationToken = default)
     {
+        await WatchOtherProcessesAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var changed = _changes.Next;
@@ -244,7 +246,16 @@ internal sealed class TaskQueue : ITaskQueue
         }
     }
 
-    // In-process workers publish every batch they write; the poll interval covers workers in other processes.
+    // Before the first read: from here on, other processes' commits publish to the change feed where the store can tell
+    // (SQLite's WAL watcher), so their outcomes are seen at once rather than at the next poll.
+    private async Task WatchOtherProcessesAsync(CancellationToken cancellationToken)
+    {
+        await EnsureMigratedAsync().ConfigureAwait(false);
+        await _store.WatchForExternalCommitsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // In-process workers publish every batch they write, and the store other processes' commits where it can tell; the
+    // poll interval covers the rest.
     private async Task WaitForChangeAsync(Task changed, CancellationToken cancellationToken)
     {
         using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

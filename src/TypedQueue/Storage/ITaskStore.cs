@@ -34,6 +34,13 @@ internal interface ITaskStore : IAsyncDisposable
     /// </summary>
     Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes this process hear of other processes' commits as soon as the store can tell, for callers that wait on them
+    /// (<see cref="ITaskQueue.WaitForCompletionAsync"/>): SQLite starts its WAL watcher (a worker's first claim does too);
+    /// PostgreSQL has nothing to add (its NOTIFY covers new tasks, not outcomes). Idempotent and cheap after the first call.
+    /// </summary>
+    Task WatchForExternalCommitsAsync(CancellationToken cancellationToken);
+
     /// <summary>Writes outcomes in one transaction, each only while the worker still holds the task; returns how many were written.</summary>
     Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken);
 

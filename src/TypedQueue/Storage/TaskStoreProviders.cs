@@ -46,10 +46,17 @@ internal static class TaskStoreProviders
         var name = SelectedName(options);
         if (string.Equals(name, Sqlite, StringComparison.OrdinalIgnoreCase))
         {
-            // A commit by another process changes the WAL file: the nudge wakes an idle worker to look at once.
+            // Another process's commit (seen through the WAL watcher) nudges an idle worker to look at once, and wakes this
+            // process's waiters for outcomes.
+            var wake = services.GetService<WakeSignal>();
+            var changes = services.GetService<ChangeFeed>();
             return new SqliteTaskStore(
                 SqliteStoreSettings.From(options),
-                services.GetService<WakeSignal>() is { } wake ? wake.Nudge : null,
+                wake is null && changes is null ? null : () =>
+                {
+                    wake?.Nudge();
+                    changes?.Publish();
+                },
                 services.GetService<ILoggerFactory>()?.CreateLogger<SqliteTaskStore>());
         }
 

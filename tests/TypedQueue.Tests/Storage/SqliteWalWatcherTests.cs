@@ -111,6 +111,37 @@ public sealed class SqliteWalWatcherTests : IDisposable
         Assert.True(late.Count == 0, $"{late.Count}/{rounds} tasks ({durability}) waited past 5 s: {string.Join(", ", late.Select(l => $"round {l.Round} still {l.State}"))}");
     }
 
+    /// <summary>
+    /// A process without a worker (a web front end, say) waits for the outcome another process's worker writes: the WAL
+    /// watcher tells it once the commit is visible, long before its hourly poll.
+    /// </summary>
+    [Theory]
+    [InlineData(TaskDurability.Full)]
+    [InlineData(TaskDurability.Normal)]
+    public async Task A_process_without_a_worker_sees_another_process_finish_each_task_long_before_the_hourly_poll(TaskDurability durability)
+    {
+        const int rounds = 50;
+        await using var web = await TestHost.StartAsync(_db.Path, o => { o.RunWorker = false; o.PollInterval = TimeSpan.FromHours(1); });
+        await using var worker = await TestHost.StartAsync(_db.Path, o => { o.PollInterval = TimeSpan.FromHours(1); o.Durability = durability; });
+
+        var late = new List<int>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var id = await web.Queue.EnqueueAsync(Tasks.RecordOrder.Definition, new OrderPayload { Label = $"r{round}" });
+            try
+            {
+                var done = await web.Queue.WaitForCompletionAsync(id).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+                Assert.Equal(TaskState.Succeeded, done.State);
+            }
+            catch (TimeoutException)
+            {
+                late.Add(round);
+            }
+        }
+
+        Assert.True(late.Count == 0, $"{late.Count}/{rounds} outcomes ({durability}) took longer than 5 s to be seen: rounds {string.Join(", ", late)}");
+    }
+
     [Fact]
     public async Task A_worker_on_an_in_memory_database_says_it_cannot_watch_and_still_claims()
     {

@@ -91,9 +91,15 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     // Used only by the worker's idle loop (one caller at a time): the writer's data_version at the last look, and the
     // watcher of the WAL file that nudges the loop when another process commits.
-    private readonly Action? _onFileChanged;
+    private readonly Action? _onExternalCommit;
     private readonly ILogger? _logger;
     private long _lastDataVersion = long.MinValue;
+
+    // The WAL watcher's reports: the writer's data_version at the last look they caused, and one look at a time (a report
+    // during a look asks for one more).
+    private long _reportedDataVersion = long.MinValue;
+    private int _lookRequested;
+    private int _looking;
     private SqliteWalWatcher? _walWatcher;
     private int _walWatchTried;
     private int _fullClaimsInARow;
@@ -102,12 +108,12 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private const int FullClaimsBeforePause = 8;
 
     /// <param name="settings">Connection string and durability.</param>
-    /// <param name="onFileChanged">Called when the database's WAL file changes (any process's commit, this one's included); null: no watching.</param>
+    /// <param name="onExternalCommit">Called when another connection's commit has become visible, as soon as the WAL watcher reports it; null: no watching.</param>
     /// <param name="logger">Says once why the WAL file cannot be watched, if it cannot.</param>
-    public SqliteTaskStore(SqliteStoreSettings settings, Action? onFileChanged = null, ILogger? logger = null)
+    public SqliteTaskStore(SqliteStoreSettings settings, Action? onExternalCommit = null, ILogger? logger = null)
     {
         _settings = settings;
-        _onFileChanged = onFileChanged;
+        _onExternalCommit = onExternalCommit;
         _logger = logger;
     }
 
@@ -268,40 +274,131 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     public async Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken)
     {
-        // PRAGMA data_version on the writer changes only when another connection commits (another process, or an outbox
-        // transaction in this one), never for the writer's own commits: a worker nudged by its own write does not claim
-        // again. It reads a counter in shared memory, so the look costs microseconds.
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var writer = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-            var version = DataVersion(writer);
-            if (version == _lastDataVersion)
-            {
-                // A WAL report comes when another connection writes its frames, but that commit becomes visible only
-                // afterwards (after its fsync on synchronous=FULL), and nothing reports it then. The writer of those frames
-                // holds the database's write lock until its commit is visible: once this connection has had the lock
-                // (BEGIN IMMEDIATE waits busy_timeout), data_version tells. A transaction that changes nothing writes nothing.
-                BeginImmediate(writer);
-                try
-                {
-                    version = DataVersion(writer);
-                    (_commit ??= SqliteStatement.Prepare(writer, "COMMIT")).Execute();
-                }
-                catch
-                {
-                    RollBack(writer);
-                    throw;
-                }
-            }
-
-            var changed = version != _lastDataVersion;
-            _lastDataVersion = version;
-            return changed;
+            return LookForExternalCommit(await GetWriterAsync(cancellationToken).ConfigureAwait(false), ref _lastDataVersion);
         }
         catch (Exception ex) when (ex is SqliteException or TaskStoreException)
         {
             return true; // the claim that follows reports the real problem.
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Whether another connection committed since <paramref name="lastVersion"/> was read (which it updates); the caller
+    /// holds the write lock. PRAGMA data_version on the writer changes only when another connection commits (another
+    /// process, or an outbox transaction in this one), never for the writer's own commits. It reads a counter in shared
+    /// memory, so the look costs microseconds.
+    /// </summary>
+    private bool LookForExternalCommit(SqliteConnection writer, ref long lastVersion)
+    {
+        var version = DataVersion(writer);
+        if (version == lastVersion)
+        {
+            // A WAL report comes when another connection writes its frames, but that commit becomes visible only
+            // afterwards (after its fsync on synchronous=FULL), and nothing reports it then. The writer of those frames
+            // holds the database's write lock until its commit is visible: once this connection has had the lock,
+            // data_version tells. A transaction that changes nothing writes nothing.
+            BeginImmediate(writer);
+            try
+            {
+                version = DataVersion(writer);
+                (_commit ??= SqliteStatement.Prepare(writer, "COMMIT")).Execute();
+            }
+            catch
+            {
+                RollBack(writer);
+                throw;
+            }
+        }
+
+        var changed = version != lastVersion;
+        lastVersion = version;
+        return changed;
+    }
+
+    /// <summary>
+    /// The WAL watcher's report: a few per commit, this process's own included, and before the commit is visible. A look
+    /// on a pool thread (one at a time; a report during it asks for one more) tells whether another connection committed,
+    /// and only then are the worker and the waiters of this process told.
+    /// </summary>
+    private void OnWalReport()
+    {
+        Volatile.Write(ref _lookRequested, 1);
+        if (Interlocked.CompareExchange(ref _looking, 1, 0) == 0)
+        {
+            _ = Task.Run(LookAfterReportsAsync);
+        }
+    }
+
+    private async Task LookAfterReportsAsync()
+    {
+        do
+        {
+            while (Interlocked.Exchange(ref _lookRequested, 0) == 1 && !_disposing.IsCancellationRequested)
+            {
+                bool committed;
+                try
+                {
+                    await _writeLock.WaitAsync(_disposing.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                try
+                {
+                    committed = LookForExternalCommit(await GetWriterAsync(_disposing.Token).ConfigureAwait(false), ref _reportedDataVersion);
+                }
+                catch (Exception ex) when (ex is SqliteException or TaskStoreException or OperationCanceledException)
+                {
+                    committed = true; // whoever is told looks for themselves, and meets the real problem there
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+
+                if (committed)
+                {
+                    _onExternalCommit!();
+                }
+            }
+
+            Volatile.Write(ref _looking, 0);
+        }
+        while (Volatile.Read(ref _lookRequested) == 1 && Interlocked.CompareExchange(ref _looking, 1, 0) == 0);
+    }
+
+    public async Task WatchForExternalCommitsAsync(CancellationToken cancellationToken)
+    {
+        if (_onExternalCommit is null || Volatile.Read(ref _walWatchTried) != 0)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var writer = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+            StartWatchingWal(writer);
+
+            // A commit whose frames were written before the watcher started is reported by no one: wait for it to become
+            // visible (the locked look), so the caller's next read sees it.
+            if (LookForExternalCommit(writer, ref _reportedDataVersion))
+            {
+                _onExternalCommit();
+            }
+        }
+        catch (Exception ex) when (ex is SqliteException or TaskStoreException)
+        {
+            // The watcher is a shortcut: without it the poll interval bounds the wait, and the caller's next read reports a real problem.
         }
         finally
         {
@@ -314,18 +411,27 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         ?? throw new InvalidOperationException("PRAGMA data_version returned no row.");
 
     /// <summary>
-    /// Starts the WAL watcher once, for a worker (an enqueue-only process never needs it), on the file the writer really
+    /// Starts the WAL watcher once, for a worker or a waiter (an enqueue-only process never needs it), on the file the writer really
     /// opened: SQLite's own name for it resolves relative paths and <c>|DataDirectory|</c>, and is empty for an in-memory
     /// database, which has no file to watch.
     /// </summary>
     private void StartWatchingWal(SqliteConnection writer)
     {
-        if (_onFileChanged is null || _disposing.IsCancellationRequested || Volatile.Read(ref _walWatchTried) != 0 || Interlocked.Exchange(ref _walWatchTried, 1) != 0)
+        if (_onExternalCommit is null || _disposing.IsCancellationRequested || Volatile.Read(ref _walWatchTried) != 0 || Interlocked.Exchange(ref _walWatchTried, 1) != 0)
         {
             return;
         }
 
-        _walWatcher = SqliteWalWatcher.TryStart(writer.DataSource, _onFileChanged, out var reason);
+        try
+        {
+            _reportedDataVersion = DataVersion(writer); // what is visible now needs no report
+        }
+        catch (SqliteException)
+        {
+            _reportedDataVersion = long.MinValue; // the first report then counts as a commit: a needless look at worst
+        }
+
+        _walWatcher = SqliteWalWatcher.TryStart(writer.DataSource, OnWalReport, out var reason);
         if (_walWatcher is null && _logger is not null)
         {
             Log.WalWatchUnavailable(_logger, writer.DataSource is { Length: > 0 } file ? file : DataSource, reason ?? "unknown");
@@ -965,6 +1071,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
         // A new writer counts data_version from its own start: what the old one saw says nothing about it.
         _lastDataVersion = long.MinValue;
+        _reportedDataVersion = long.MinValue;
         _pausedVersion = long.MinValue;
     }
 }
