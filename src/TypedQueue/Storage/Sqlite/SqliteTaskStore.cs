@@ -295,10 +295,10 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// process, or an outbox transaction in this one), never for the writer's own commits. It reads a counter in shared
     /// memory, so the look costs microseconds.
     /// </summary>
-    private bool LookForExternalCommit(SqliteConnection writer, ref long lastVersion)
+    private bool LookForExternalCommit(SqliteConnection writer, ref long lastVersion, bool waitOutCommitInFlight = false)
     {
         var version = DataVersion(writer);
-        if (version == lastVersion)
+        if (version == lastVersion || waitOutCommitInFlight)
         {
             // A WAL report comes when another connection writes its frames, but that commit becomes visible only
             // afterwards (after its fsync on synchronous=FULL), and nothing reports it then. The writer of those frames
@@ -340,40 +340,46 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     {
         do
         {
-            while (Interlocked.Exchange(ref _lookRequested, 0) == 1 && !_disposing.IsCancellationRequested)
+            try
             {
-                bool committed;
-                try
+                while (Interlocked.Exchange(ref _lookRequested, 0) == 1 && !_disposing.IsCancellationRequested)
                 {
-                    await _writeLock.WaitAsync(_disposing.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                try
-                {
-                    committed = LookForExternalCommit(await GetWriterAsync(_disposing.Token).ConfigureAwait(false), ref _reportedDataVersion);
-                }
-                catch (Exception ex) when (ex is SqliteException or TaskStoreException or OperationCanceledException)
-                {
-                    committed = true; // whoever is told looks for themselves, and meets the real problem there
-                }
-                finally
-                {
-                    _writeLock.Release();
-                }
-
-                if (committed)
-                {
-                    _onExternalCommit!();
+                    if (await LookAfterReportAsync().ConfigureAwait(false))
+                    {
+                        _onExternalCommit!();
+                    }
                 }
             }
-
-            Volatile.Write(ref _looking, 0);
+            catch (Exception ex) when (ex is OperationCanceledException && _disposing.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                Volatile.Write(ref _looking, 0);
+            }
         }
         while (Volatile.Read(ref _lookRequested) == 1 && Interlocked.CompareExchange(ref _looking, 1, 0) == 0);
+    }
+
+    /// <summary>Whether another connection committed since the last report's look; errs on the side of yes.</summary>
+    private async Task<bool> LookAfterReportAsync()
+    {
+        await _writeLock.WaitAsync(_disposing.Token).ConfigureAwait(false);
+        try
+        {
+            // Always the locked look: a change seen without the lock may be an earlier commit, while the reported one
+            // (its frames written; its report merged into this look) is still in flight and will be reported by no one.
+            return LookForExternalCommit(await GetWriterAsync(_disposing.Token).ConfigureAwait(false), ref _reportedDataVersion, waitOutCommitInFlight: true);
+        }
+        catch (Exception ex) when (ex is SqliteException or TaskStoreException or InvalidOperationException)
+        {
+            return true; // whoever is told looks for themselves, and meets the real problem there
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     public async Task WatchForExternalCommitsAsync(CancellationToken cancellationToken)
