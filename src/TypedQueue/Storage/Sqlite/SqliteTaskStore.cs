@@ -89,8 +89,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private readonly CancellationTokenSource _disposing = new();
     private readonly List<InsertRequest> _pendingInserts = [];
 
-    // Used only by the worker's idle loop (one caller at a time): the writer's data_version at the last look, and the
-    // watcher of the WAL file that nudges the loop when another process commits.
+    // Told when another connection's commit is visible (the WAL watcher's reports, confirmed by a look); the logger says
+    // why the file cannot be watched. The writer's data_version at the worker's last look (HasExternalWritesAsync).
     private readonly Action? _onExternalCommit;
     private readonly ILogger? _logger;
     private long _lastDataVersion = long.MinValue;
@@ -272,16 +272,23 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private DateTimeOffset? NextDue(SqliteConnection connection) =>
         (_nextDue ??= SqliteStatement.Prepare(connection, NextDueSql)).ExecuteScalarInt64() is { } ms ? FromMs(ms) : null;
 
-    public async Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken)
+    public Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken) =>
+        LookOnWriterAsync(writer => LookForExternalCommit(writer, ref _lastDataVersion), cancellationToken);
+
+    /// <summary>
+    /// Runs a look on the writer under the write lock. A look that fails says yes: whoever acts on it (a claim, a waiter's
+    /// read) meets the real problem and reports it.
+    /// </summary>
+    private async Task<bool> LookOnWriterAsync(Func<SqliteConnection, bool> look, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return LookForExternalCommit(await GetWriterAsync(cancellationToken).ConfigureAwait(false), ref _lastDataVersion);
+            return look(await GetWriterAsync(cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is SqliteException or TaskStoreException)
+        catch (Exception ex) when (ex is SqliteException or TaskStoreException or InvalidOperationException)
         {
-            return true; // the claim that follows reports the real problem.
+            return true;
         }
         finally
         {
@@ -308,7 +315,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             try
             {
                 version = DataVersion(writer);
-                (_commit ??= SqliteStatement.Prepare(writer, "COMMIT")).Execute();
+                Commit(writer);
             }
             catch
             {
@@ -363,24 +370,12 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     }
 
     /// <summary>Whether another connection committed since the last report's look; errs on the side of yes.</summary>
-    private async Task<bool> LookAfterReportAsync()
-    {
-        await _writeLock.WaitAsync(_disposing.Token).ConfigureAwait(false);
-        try
-        {
-            // Always the locked look: a change seen without the lock may be an earlier commit, while the reported one
-            // (its frames written; its report merged into this look) is still in flight and will be reported by no one.
-            return LookForExternalCommit(await GetWriterAsync(_disposing.Token).ConfigureAwait(false), ref _reportedDataVersion, waitOutCommitInFlight: true);
-        }
-        catch (Exception ex) when (ex is SqliteException or TaskStoreException or InvalidOperationException)
-        {
-            return true; // whoever is told looks for themselves, and meets the real problem there
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    /// <remarks>
+    /// Always the locked look: a change seen without the lock may be an earlier commit, while the reported one (its frames
+    /// written; its report merged into this look) is still in flight and will be reported by no one.
+    /// </remarks>
+    private Task<bool> LookAfterReportAsync() =>
+        LookOnWriterAsync(writer => LookForExternalCommit(writer, ref _reportedDataVersion, waitOutCommitInFlight: true), _disposing.Token);
 
     public async Task WatchForExternalCommitsAsync(CancellationToken cancellationToken)
     {
@@ -389,26 +384,15 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             return;
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var writer = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
-            StartWatchingWal(writer);
-
-            // A commit whose frames were written before the watcher started is reported by no one: wait for it to become
-            // visible (the locked look), so the caller's next read sees it.
-            if (LookForExternalCommit(writer, ref _reportedDataVersion))
+        // A commit whose frames were written before the watcher started is reported by no one: wait for it to become
+        // visible (the locked look), so the caller's next read sees it.
+        if (await LookOnWriterAsync(writer =>
             {
-                _onExternalCommit();
-            }
-        }
-        catch (Exception ex) when (ex is SqliteException or TaskStoreException)
+                StartWatchingWal(writer);
+                return LookForExternalCommit(writer, ref _reportedDataVersion);
+            }, cancellationToken).ConfigureAwait(false))
         {
-            // The watcher is a shortcut: without it the poll interval bounds the wait, and the caller's next read reports a real problem.
-        }
-        finally
-        {
-            _writeLock.Release();
+            _onExternalCommit();
         }
     }
 
@@ -852,7 +836,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 try
                 {
                     result = await body(connection).ConfigureAwait(false);
-                    (_commit ??= SqliteStatement.Prepare(connection, "COMMIT")).Execute();
+                    Commit(connection);
                 }
                 catch
                 {
@@ -912,6 +896,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
         begin.Execute();
     }
+
+    private void Commit(SqliteConnection connection) => (_commit ??= SqliteStatement.Prepare(connection, "COMMIT")).Execute();
 
     /// <summary>
     /// Undoes a failed transaction, unless SQLite already did (a full disk or an I/O error ends it). A writer that cannot
