@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using TypedQueue.Inspection;
 using TypedQueue.Storage;
 using TypedQueue.Storage.Sqlite;
@@ -50,6 +51,66 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
 
         Assert.Contains(plan, p => p.Contains("tq_tasks_pending", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, p => p.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_workers_statements_are_compiled_once_whatever_it_binds()
+    {
+        // SQLite recompiles a kept statement on every run whose bound values its plan depends on (a bare LIMIT $n does).
+        // After a first round of each kind, claims of every size, outcomes of every kind, inserts, delayed tasks and
+        // lane-by-lane claims must compile nothing on the writer: SQLite's authorizer is called for every compilation.
+        await using var store = Open(_db.Path);
+        await store.MigrateAsync(default);
+        var lanes = new ClaimPolicy(
+            QueueOrder.Priority,
+            new Dictionary<string, QueuePolicy> { ["other"] = new(1, TaskOrder.Lifo, null) },
+            new Dictionary<string, RateLimit> { ["b"] = new(500, TimeSpan.FromMinutes(1)) });
+        IReadOnlyList<TaskCompletion> outcomes = [];
+        async Task RoundAsync(int round)
+        {
+            var now = T0.AddMilliseconds(round * 5);
+            for (var i = 0; i < round + 4; i++)
+            {
+                await store.InsertManyAsync([new NewTask(i % 3 == 0 ? "b" : "a", i % 2 == 0 ? "default" : "other", i % 3, 3, "{}", now, now.AddMilliseconds(i % 4 == 0 ? 7 : 0), null)], default);
+            }
+
+            var request = round % 2 == 0
+                ? new ClaimRequest("w", round, now, now.AddMinutes(1))
+                : new ClaimRequest("w", round, now, now.AddMinutes(1), lanes, new Dictionary<string, int> { ["default"] = round + 1 });
+            var claim = await store.ClaimAvailableAsync(request, outcomes, default);
+            Assert.Equal(round, claim.Tasks.Count);
+            outcomes = claim.Tasks.Select((task, k) => k == 0
+                ? new TaskCompletion(task.Id, "w", TaskOutcome.Retry, now, Error: new TaskError("E", "failed", null), RetryAt: now.AddMilliseconds(round))
+                : new TaskCompletion(task.Id, "w", TaskOutcome.Succeeded, now)).ToList();
+        }
+
+        // Installing an authorizer expires every statement, so it goes in before the warm-up rounds, which count nothing.
+        var counting = false;
+        var compilations = new List<string>();
+        delegate_authorizer count = (_, action, first, second, _, _) =>
+        {
+            if (counting)
+            {
+                compilations.Add($"action {action} on {first.utf8_to_string()} {second.utf8_to_string()}");
+            }
+
+            return raw.SQLITE_OK;
+        };
+        await store.UseWriterAsync(writer => raw.sqlite3_set_authorizer(writer.Handle, count, null));
+        for (var round = 1; round <= 6; round++)
+        {
+            await RoundAsync(round);
+        }
+
+        counting = true;
+        for (var round = 7; round <= 14; round++)
+        {
+            await RoundAsync(round);
+        }
+
+        counting = false;
+        await store.UseWriterAsync(writer => raw.sqlite3_set_authorizer(writer.Handle, (delegate_authorizer?)null, null));
+        Assert.Empty(compilations);
     }
 
     [Fact]

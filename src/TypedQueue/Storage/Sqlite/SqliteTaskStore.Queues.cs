@@ -25,13 +25,13 @@ internal sealed partial class SqliteTaskStore
     internal const string NextLaneSql =
         "SELECT name FROM tq_tasks INDEXED BY tq_tasks_lane_fifo WHERE state = 1 AND queue = $queue AND name > $name ORDER BY queue, name LIMIT 1";
 
-    /// <summary>A lane's best pending tasks, oldest first within a priority.</summary>
+    /// <summary>A lane's best pending tasks, oldest first within a priority (<c>+ 0</c>: see <see cref="ClaimSql"/>).</summary>
     internal const string LaneFifoSql =
-        "SELECT id, priority, run_at FROM tq_tasks INDEXED BY tq_tasks_lane_fifo WHERE state = 1 AND queue = $queue AND name = $name ORDER BY priority DESC, run_at, id LIMIT $limit";
+        "SELECT id, priority, run_at FROM tq_tasks INDEXED BY tq_tasks_lane_fifo WHERE state = 1 AND queue = $queue AND name = $name ORDER BY priority DESC, run_at, id LIMIT $limit + 0";
 
     /// <summary>A lane's best pending tasks, newest first within a priority (the LIFO index walked backwards).</summary>
     internal const string LaneLifoSql =
-        "SELECT id, priority, run_at FROM tq_tasks INDEXED BY tq_tasks_lane_lifo WHERE state = 1 AND queue = $queue AND name = $name ORDER BY priority DESC, run_at DESC, id DESC LIMIT $limit";
+        "SELECT id, priority, run_at FROM tq_tasks INDEXED BY tq_tasks_lane_lifo WHERE state = 1 AND queue = $queue AND name = $name ORDER BY priority DESC, run_at DESC, id DESC LIMIT $limit + 0";
 
     private const string ClaimByIdSql = """
         UPDATE tq_tasks
