@@ -68,6 +68,49 @@ public sealed class SqliteWalWatcherTests : IDisposable
         Assert.Equal(1, Volatile.Read(ref reports));
     }
 
+    /// <summary>Commits of its own until the watcher pauses: its looks found none of another connection's.</summary>
+    private static async Task WriteUntilWatcherPausesAsync(SqliteTaskStore store)
+    {
+        await store.ClaimAvailableAsync(new ClaimRequest("w", 1, T0, T0.AddMinutes(1)), [], default); // a worker's first claim starts the watcher
+        for (var i = 0; !store.IsWatcherPaused; i++)
+        {
+            Assert.True(i < 20_000, "the watcher never paused");
+            await store.InsertManyAsync([Task($"own {i}")], default);
+        }
+    }
+
+    [Fact]
+    public async Task A_store_that_hears_only_itself_pauses_its_watcher_and_still_hears_another_connection_at_its_next_transaction()
+    {
+        await using var store = OpenWatched();
+        store.QuietBeforeResume = TimeSpan.FromHours(1); // only the store's own transaction can hear the commit below
+        await store.MigrateAsync(default);
+        await WriteUntilWatcherPausesAsync(store);
+        Assert.False(_reports.Reader.TryRead(out _), "a commit of its own counted as another connection's");
+
+        await using var other = OpenOther();
+        await other.InsertManyAsync([Task("from another process")], default);
+        await store.InsertManyAsync([Task("own, after it")], default);
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+
+        // Hearing another connection resumed the watcher: the next commit over there is reported with no write here.
+        await other.InsertManyAsync([Task("from another process, again")], default);
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task A_paused_watcher_resumes_when_its_store_falls_quiet_and_reports_what_another_connection_committed()
+    {
+        await using var store = OpenWatched();
+        await store.MigrateAsync(default);
+        await WriteUntilWatcherPausesAsync(store);
+        Assert.False(_reports.Reader.TryRead(out _), "a commit of its own counted as another connection's");
+
+        await using var other = OpenOther();
+        await other.InsertManyAsync([Task("from another process")], default);
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+    }
+
     [Fact]
     public async Task A_write_to_the_wal_file_is_reported()
     {

@@ -91,23 +91,10 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private readonly CancellationTokenSource _disposing = new();
     private readonly List<InsertRequest> _pendingInserts = [];
 
-    // Told when another connection's commit is visible (the WAL watcher's reports, confirmed by a look); the logger says
-    // why the file cannot be watched. The writer's data_version at the worker's last look (HasExternalWritesAsync).
+    // Told when another connection's commit is visible (see SqliteTaskStore.ExternalCommits.cs); the logger says why the
+    // file cannot be watched.
     private readonly Action? _onExternalCommit;
     private readonly ILogger? _logger;
-    private long _lastDataVersion = long.MinValue;
-
-    // The WAL watcher's reports: the writer's data_version at the last look they caused, and one look at a time (a report
-    // during a look asks for one more).
-    private long _reportedDataVersion = long.MinValue;
-    private int _lookRequested;
-    private int _looking;
-    private SqliteWalWatcher? _walWatcher;
-    private int _walWatchTried;
-    private int _fullClaimsInARow;
-
-    // How many full claims in a row pause the WAL watcher (see ClaimAvailableAsync).
-    private const int FullClaimsBeforePause = 8;
 
     /// <param name="settings">Connection string and durability.</param>
     /// <param name="onExternalCommit">Called when another connection's commit has become visible, as soon as the WAL watcher reports it; null: no watching.</param>
@@ -206,18 +193,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             throw;
         }
 
-        if (request.Max > 0 && _walWatcher is { } watcher)
-        {
-            // A worker that keeps claiming full batches sees every commit at its next claim: the watcher's reports (a
-            // few per commit, its own included) only cost it. Pausing and resuming costs ~0.8 ms, so only a run of full
-            // claims pauses it, and the first partial claim resumes it.
-            _fullClaimsInARow = result.Tasks.Count >= request.Max ? Math.Min(_fullClaimsInARow + 1, FullClaimsBeforePause + 1) : 0;
-            if (_fullClaimsInARow is 0 or FullClaimsBeforePause)
-            {
-                watcher.Pause(_fullClaimsInARow != 0);
-            }
-        }
-
         for (var r = 0; r < riderIds.Length; r++)
         {
             riders![r].Ids.TrySetResult(riderIds[r]);
@@ -274,25 +249,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private DateTimeOffset? NextDue(SqliteConnection connection) =>
         (_nextDue ??= SqliteStatement.Prepare(connection, NextDueSql)).ExecuteScalarInt64() is { } ms ? FromMs(ms) : null;
 
-    public Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken) =>
-        LookOnWriterAsync(writer => LookForExternalCommit(writer, ref _lastDataVersion), cancellationToken);
-
-    /// <summary>
-    /// Runs a look on the writer under the write lock. A look that fails says yes: whoever acts on it (a claim, a waiter's
-    /// read) meets the real problem and reports it.
-    /// </summary>
-    private async Task<bool> LookOnWriterAsync(Func<SqliteConnection, bool> look, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await UseWriterAsync(look, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SqliteException or TaskStoreException or InvalidOperationException)
-        {
-            return true;
-        }
-    }
-
     /// <summary>Runs <paramref name="use"/> on the writer connection under the write lock.</summary>
     internal async Task<T> UseWriterAsync<T>(Func<SqliteConnection, T> use, CancellationToken cancellationToken = default)
     {
@@ -307,137 +263,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         }
     }
 
-    /// <summary>
-    /// Whether another connection committed since <paramref name="lastVersion"/> was read (which it updates); the caller
-    /// holds the write lock. PRAGMA data_version on the writer changes only when another connection commits (another
-    /// process, or an outbox transaction in this one), never for the writer's own commits. It reads a counter in shared
-    /// memory, so the look costs microseconds.
-    /// </summary>
-    private bool LookForExternalCommit(SqliteConnection writer, ref long lastVersion, bool waitOutCommitInFlight = false)
-    {
-        var version = DataVersion(writer);
-        if (version == lastVersion || waitOutCommitInFlight)
-        {
-            // A WAL report comes when another connection writes its frames, but that commit becomes visible only
-            // afterwards (after its fsync on synchronous=FULL), and nothing reports it then. The writer of those frames
-            // holds the database's write lock until its commit is visible: once this connection has had the lock,
-            // data_version tells. A transaction that changes nothing writes nothing.
-            BeginImmediate(writer);
-            try
-            {
-                version = DataVersion(writer);
-                Commit(writer);
-            }
-            catch
-            {
-                RollBack(writer);
-                throw;
-            }
-        }
-
-        var changed = version != lastVersion;
-        lastVersion = version;
-        return changed;
-    }
-
-    /// <summary>
-    /// The WAL watcher's report: a few per commit, this process's own included, and before the commit is visible. A look
-    /// on a pool thread (one at a time; a report during it asks for one more) tells whether another connection committed,
-    /// and only then are the worker and the waiters of this process told.
-    /// </summary>
-    private void OnWalReport()
-    {
-        Volatile.Write(ref _lookRequested, 1);
-        if (Interlocked.CompareExchange(ref _looking, 1, 0) == 0)
-        {
-            _ = Task.Run(LookAfterReportsAsync);
-        }
-    }
-
-    private async Task LookAfterReportsAsync()
-    {
-        do
-        {
-            try
-            {
-                while (Interlocked.Exchange(ref _lookRequested, 0) == 1 && !_disposing.IsCancellationRequested)
-                {
-                    if (await LookAfterReportAsync().ConfigureAwait(false))
-                    {
-                        _onExternalCommit!();
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException && _disposing.IsCancellationRequested)
-            {
-                return;
-            }
-            finally
-            {
-                Volatile.Write(ref _looking, 0);
-            }
-        }
-        while (Volatile.Read(ref _lookRequested) == 1 && Interlocked.CompareExchange(ref _looking, 1, 0) == 0);
-    }
-
-    /// <summary>Whether another connection committed since the last report's look; errs on the side of yes.</summary>
-    /// <remarks>
-    /// Always the locked look: a change seen without the lock may be an earlier commit, while the reported one (its frames
-    /// written; its report merged into this look) is still in flight and will be reported by no one.
-    /// </remarks>
-    private Task<bool> LookAfterReportAsync() =>
-        LookOnWriterAsync(writer => LookForExternalCommit(writer, ref _reportedDataVersion, waitOutCommitInFlight: true), _disposing.Token);
-
-    public async Task WatchForExternalCommitsAsync(CancellationToken cancellationToken)
-    {
-        if (_onExternalCommit is null || Volatile.Read(ref _walWatchTried) != 0)
-        {
-            return;
-        }
-
-        // A commit whose frames were written before the watcher started is reported by no one: wait for it to become
-        // visible (the locked look), so the caller's next read sees it.
-        if (await LookOnWriterAsync(writer =>
-            {
-                StartWatchingWal(writer);
-                return LookForExternalCommit(writer, ref _reportedDataVersion);
-            }, cancellationToken).ConfigureAwait(false))
-        {
-            _onExternalCommit();
-        }
-    }
-
     private long DataVersion(SqliteConnection writer) =>
         (_dataVersion ??= SqliteStatement.Prepare(writer, "PRAGMA data_version")).ExecuteScalarInt64()
         ?? throw new InvalidOperationException("PRAGMA data_version returned no row.");
-
-    /// <summary>
-    /// Starts the WAL watcher once, for a worker or a waiter (an enqueue-only process never needs it), on the file the writer really
-    /// opened: SQLite's own name for it resolves relative paths and <c>|DataDirectory|</c>, and is empty for an in-memory
-    /// database, which has no file to watch.
-    /// </summary>
-    private void StartWatchingWal(SqliteConnection writer)
-    {
-        if (_onExternalCommit is null || _disposing.IsCancellationRequested || Volatile.Read(ref _walWatchTried) != 0 || Interlocked.Exchange(ref _walWatchTried, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            _reportedDataVersion = DataVersion(writer); // what is visible now needs no report
-        }
-        catch (SqliteException)
-        {
-            _reportedDataVersion = long.MinValue; // the first report then counts as a commit: a needless look at worst
-        }
-
-        _walWatcher = SqliteWalWatcher.TryStart(writer.DataSource, OnWalReport, out var reason);
-        if (_walWatcher is null && _logger is not null)
-        {
-            Log.WalWatchUnavailable(_logger, writer.DataSource is { Length: > 0 } file ? file : DataSource, reason ?? "unknown");
-        }
-    }
 
     public Task<int> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken) =>
         completions.Count == 0
@@ -771,6 +599,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         try
         {
             ResetWriter();
+            _resumeTimer?.Dispose();
             _walWatcher?.Dispose();
             _walWatcher = null;
         }
@@ -846,6 +675,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 T result;
                 try
                 {
+                    LookWhileWatcherPaused(connection);
                     result = await body(connection).ConfigureAwait(false);
                     Commit(connection);
                 }

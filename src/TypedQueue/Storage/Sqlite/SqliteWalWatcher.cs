@@ -66,11 +66,14 @@ internal sealed class SqliteWalWatcher : IDisposable
         }
     }
 
+    /// <summary>Whether the reports are paused.</summary>
+    public bool IsPaused => Volatile.Read(ref _paused);
+
     /// <summary>
-    /// Stops or resumes the reports. The store pauses them while its worker claims full batch after full batch (its next
-    /// claim sees every commit anyway, and each commit, its own included, would report a few times: a drain measured
-    /// 0.87 x as fast with the reports merely ignored); resuming reports once, for whatever was committed while paused.
-    /// Each pause and resume costs about 0.8 ms (a new inotify instance and thread).
+    /// Stops or resumes the reports. The store pauses them while its reports are all its own commits (its own transactions
+    /// then look for other connections' commits themselves: see SqliteTaskStore.ExternalCommits.cs); resuming reports
+    /// once, for whatever was committed while paused. Each pause and resume costs about 0.8 ms (a new inotify instance and
+    /// thread).
     /// </summary>
     public void Pause(bool paused)
     {
@@ -81,7 +84,7 @@ internal sealed class SqliteWalWatcher : IDisposable
                 return;
             }
 
-            _paused = paused;
+            Volatile.Write(ref _paused, paused);
             try
             {
                 _watcher.EnableRaisingEvents = !paused;
