@@ -16,7 +16,7 @@ internal static class RawSqliteBaselines
     public const string ClaimSql = """
         UPDATE tq_tasks
         SET state = 2, attempts = attempts + 1, worker_id = $worker, lease_expires_at = $lease, started_at = $now
-        WHERE id IN (SELECT id FROM tq_tasks INDEXED BY tq_tasks_pending WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT $max)
+        WHERE id IN (SELECT id FROM tq_tasks INDEXED BY tq_tasks_pending WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT $max + 0)
         RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
         """;
 

@@ -97,19 +97,25 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
             return raw.SQLITE_OK;
         };
         await store.UseWriterAsync(writer => raw.sqlite3_set_authorizer(writer.Handle, count, null));
-        for (var round = 1; round <= 6; round++)
+        try
         {
-            await RoundAsync(round);
+            for (var round = 1; round <= 6; round++)
+            {
+                await RoundAsync(round);
+            }
+
+            counting = true;
+            for (var round = 7; round <= 14; round++)
+            {
+                await RoundAsync(round);
+            }
+        }
+        finally
+        {
+            counting = false;
+            await store.UseWriterAsync(writer => raw.sqlite3_set_authorizer(writer.Handle, (delegate_authorizer?)null, null));
         }
 
-        counting = true;
-        for (var round = 7; round <= 14; round++)
-        {
-            await RoundAsync(round);
-        }
-
-        counting = false;
-        await store.UseWriterAsync(writer => raw.sqlite3_set_authorizer(writer.Handle, (delegate_authorizer?)null, null));
         Assert.Empty(compilations);
     }
 
