@@ -77,6 +77,10 @@ public sealed class SqliteWalWatcherTests : IDisposable
             Assert.True(i < 20_000, "the watcher never paused");
             await store.InsertManyAsync([Task($"own {i}")], default);
         }
+
+        // Reports that came before the pause may still bring a look: let it end, so that nothing but what a test does
+        // next can hear another connection (a paused watcher starts no look).
+        await store.LookLoop.WaitAsync(Bound);
     }
 
     [Fact]
@@ -90,10 +94,31 @@ public sealed class SqliteWalWatcherTests : IDisposable
 
         await using var other = OpenOther();
         await other.InsertManyAsync([Task("from another process")], default);
+        Assert.False(_reports.Reader.TryRead(out _), "heard with the watcher paused and no transaction here");
         await store.InsertManyAsync([Task("own, after it")], default);
-        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+        Assert.True(_reports.Reader.TryRead(out _), "the transaction did not tell of the commit before it");
 
         // Hearing another connection resumed the watcher: the next commit over there is reported with no write here.
+        await other.InsertManyAsync([Task("from another process, again")], default);
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task A_look_that_hears_another_connection_while_the_watcher_is_paused_resumes_it()
+    {
+        await using var store = OpenWatched();
+        store.QuietBeforeResume = TimeSpan.FromHours(1); // only the look below can resume the watcher
+        await store.MigrateAsync(default);
+        await WriteUntilWatcherPausesAsync(store);
+
+        // A report that came just before the pause brings a look after it, which finds another connection's commit.
+        await using var other = OpenOther();
+        await other.InsertManyAsync([Task("from another process")], default);
+        store.ReportForTests();
+        await store.LookLoop.WaitAsync(Bound);
+        Assert.True(_reports.Reader.TryRead(out _), "the look did not tell of the commit");
+        Assert.False(store.IsWatcherPaused, "another connection is writing, yet the watcher stayed paused");
+
         await other.InsertManyAsync([Task("from another process, again")], default);
         await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
     }

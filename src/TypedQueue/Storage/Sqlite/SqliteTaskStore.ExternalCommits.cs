@@ -39,6 +39,20 @@ internal sealed partial class SqliteTaskStore
     private SqliteWalWatcher? _walWatcher;
     private int _walWatchTried;
     private ITimer? _resumeTimer;
+    private bool _watchFailureLogged;
+
+    // Pausing (the look loop, after enough empty looks) and resuming (a transaction's or a look's find, the timer) decide
+    // under this gate: a look counted before a resume reset the count must not pause the watcher that resume just started.
+    private readonly Lock _pauseGate = new();
+
+    // The look loop last started (tests await it: with the watcher paused, no report starts another).
+    private Task _lookLoop = Task.CompletedTask;
+
+    /// <summary>The look loop last started, for tests (see <see cref="_lookLoop"/>).</summary>
+    internal Task LookLoop => Volatile.Read(ref _lookLoop);
+
+    /// <summary>A WAL report as the watcher would make it, for tests.</summary>
+    internal void ReportForTests() => OnWalReport();
 
     public Task<bool> HasExternalWritesAsync(CancellationToken cancellationToken) =>
         LookOnWriterAsync(writer => LookForExternalCommit(writer, ref _lastDataVersion), cancellationToken);
@@ -102,7 +116,7 @@ internal sealed partial class SqliteTaskStore
         Volatile.Write(ref _lookRequested, 1);
         if (Interlocked.CompareExchange(ref _looking, 1, 0) == 0)
         {
-            _ = Task.Run(LookAfterReportsAsync);
+            Volatile.Write(ref _lookLoop, Task.Run(LookAfterReportsAsync));
         }
     }
 
@@ -118,6 +132,12 @@ internal sealed partial class SqliteTaskStore
                     {
                         Volatile.Write(ref _emptyLooks, 0);
                         _onExternalCommit!();
+                        if (_walWatcher is { IsPaused: true })
+                        {
+                            // A report that came before the pause found another connection writing: as a transaction's
+                            // find does, resume, so its next commits are reported even if this process falls quiet.
+                            ResumeWatcher();
+                        }
                     }
                     else if (Interlocked.Increment(ref _emptyLooks) >= EmptyLooksBeforePause)
                     {
@@ -171,15 +191,29 @@ internal sealed partial class SqliteTaskStore
     /// </summary>
     private void PauseWatcher()
     {
-        if (_walWatcher is not { IsPaused: false } watcher || _disposing.IsCancellationRequested)
+        lock (_pauseGate)
         {
-            return; // reports that came before the pause still bring looks
-        }
+            // The count is read again under the gate: a resume since this look was counted set it back to zero.
+            if (Volatile.Read(ref _emptyLooks) < EmptyLooksBeforePause || _walWatcher is not { IsPaused: false } watcher
+                || _resumeTimer is not { } timer || _disposing.IsCancellationRequested)
+            {
+                return; // reports that came before the pause still bring looks
+            }
 
-        Volatile.Write(ref _lastOwnTransaction, Stopwatch.GetTimestamp());
-        watcher.Pause(true);
-        _resumeTimer ??= TimeProvider.System.CreateTimer(static s => ((SqliteTaskStore)s!).ResumeWatcherIfQuiet(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _resumeTimer.Change(QuietBeforeResume, Timeout.InfiniteTimeSpan);
+            Volatile.Write(ref _lastOwnTransaction, Stopwatch.GetTimestamp());
+            watcher.Pause(true);
+            timer.Change(QuietBeforeResume, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private ITimer CreateResumeTimer()
+    {
+        // No execution context flows into the timer: it would keep the first worker's or waiter's AsyncLocals (an
+        // Activity, say) alive as long as the store.
+        using (ExecutionContext.SuppressFlow())
+        {
+            return TimeProvider.System.CreateTimer(static s => ((SqliteTaskStore)s!).ResumeWatcherIfQuiet(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
     }
 
     private void ResumeWatcherIfQuiet()
@@ -202,8 +236,23 @@ internal sealed partial class SqliteTaskStore
     /// <summary>Resumes a paused watcher, which reports once: the look then covers whatever was committed while it was paused.</summary>
     private void ResumeWatcher()
     {
-        Volatile.Write(ref _emptyLooks, 0);
-        _walWatcher?.Pause(false);
+        lock (_pauseGate)
+        {
+            Volatile.Write(ref _emptyLooks, 0);
+            if (_walWatcher is not { } watcher)
+            {
+                return;
+            }
+
+            watcher.Pause(false);
+            if (watcher.HasFailed && !_disposing.IsCancellationRequested && !_watchFailureLogged && _logger is not null)
+            {
+                // Starting the watch again failed (the system's inotify instance limit, say): the store's transactions keep
+                // looking (a failed watcher counts as paused) and the poll interval bounds the rest.
+                _watchFailureLogged = true;
+                Log.WalWatchUnavailable(_logger, DataSource, "resuming the watch after a pause failed");
+            }
+        }
     }
 
     /// <summary>
@@ -220,7 +269,17 @@ internal sealed partial class SqliteTaskStore
         }
 
         Volatile.Write(ref _lastOwnTransaction, Stopwatch.GetTimestamp());
-        var version = DataVersion(writer);
+        long version;
+        try
+        {
+            version = DataVersion(writer);
+        }
+        catch (SqliteException)
+        {
+            _onExternalCommit!(); // a look that fails errs on the side of waking; the transaction goes on
+            return;
+        }
+
         if (version == _reportedDataVersion)
         {
             return;
@@ -253,7 +312,12 @@ internal sealed partial class SqliteTaskStore
         }
 
         _walWatcher = SqliteWalWatcher.TryStart(writer.DataSource, OnWalReport, out var reason);
-        if (_walWatcher is null && _logger is not null)
+        if (_walWatcher is not null)
+        {
+            // Created here, under the write lock DisposeAsync takes to dispose it: never after the store's disposal.
+            _resumeTimer = CreateResumeTimer();
+        }
+        else if (_logger is not null)
         {
             Log.WalWatchUnavailable(_logger, writer.DataSource is { Length: > 0 } file ? file : DataSource, reason ?? "unknown");
         }

@@ -66,8 +66,11 @@ internal sealed class SqliteWalWatcher : IDisposable
         }
     }
 
-    /// <summary>Whether the reports are paused.</summary>
-    public bool IsPaused => Volatile.Read(ref _paused);
+    /// <summary>Whether no reports come: paused, or the watch failed to start again after a pause (or was disposed).</summary>
+    public bool IsPaused => Volatile.Read(ref _paused) || Volatile.Read(ref _failed);
+
+    /// <summary>Whether the watch failed to start again after a pause: no report comes from here on.</summary>
+    public bool HasFailed => Volatile.Read(ref _failed);
 
     /// <summary>
     /// Stops or resumes the reports. The store pauses them while its reports are all its own commits (its own transactions
@@ -91,7 +94,7 @@ internal sealed class SqliteWalWatcher : IDisposable
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
-                _failed = true; // the poll interval bounds the wait from here on
+                Volatile.Write(ref _failed, true); // the store's transactions and the poll interval bound the wait from here on
             }
         }
 
@@ -106,7 +109,7 @@ internal sealed class SqliteWalWatcher : IDisposable
         // Under the lock Pause takes: a resumption racing the store's disposal must not start a disposed watcher again.
         lock (_watcher)
         {
-            _failed = true;
+            Volatile.Write(ref _failed, true);
             _watcher.Dispose();
         }
     }
