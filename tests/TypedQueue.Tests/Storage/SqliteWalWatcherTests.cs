@@ -137,6 +137,56 @@ public sealed class SqliteWalWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_watch_that_failed_counts_as_paused_and_a_resumption_starts_it_again()
+    {
+        var reports = 0;
+        using var watcher = SqliteWalWatcher.TryStart(_db.Path, () => { Interlocked.Increment(ref reports); Report(); }, out var reason);
+        Assert.True(watcher is not null, reason);
+
+        watcher.RaiseErrorForTests(new InternalBufferOverflowException()); // events lost, the watch still runs
+        Assert.False(watcher.HasFailed);
+        Assert.Equal(1, Volatile.Read(ref reports)); // a look, for what was lost
+
+        watcher.RaiseErrorForTests(new IOException("the inotify watch limit was reached"));
+        Assert.True(watcher.HasFailed);
+        Assert.True(watcher.IsPaused); // so the store's transactions look for themselves
+        Assert.Equal(2, Volatile.Read(ref reports));
+
+        watcher.Pause(false);
+        Assert.False(watcher.HasFailed);
+        Assert.Equal(3, Volatile.Read(ref reports)); // started again: reports once
+
+        while (_reports.Reader.TryRead(out _))
+        {
+        }
+
+        await File.WriteAllTextAsync(_db.Path + "-wal", "frames");
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound); // the watch started again reports a write
+    }
+
+    [Fact]
+    public async Task A_store_whose_watch_fails_while_running_starts_it_again_and_hears_another_connection()
+    {
+        await using var store = OpenWatched();
+        store.QuietBeforeResume = TimeSpan.FromHours(1);
+        await store.MigrateAsync(default);
+        await store.ClaimAvailableAsync(new ClaimRequest("w", 1, T0, T0.AddMinutes(1)), [], default); // starts the watcher
+        await store.LookLoop.WaitAsync(Bound);
+
+        store.WalWatcher!.RaiseErrorForTests(new IOException("the inotify watch limit was reached"));
+        await store.LookLoop.WaitAsync(Bound);
+        Assert.False(store.WalWatcher.HasFailed, "the look the error asked for did not start the watch again");
+        await store.LookLoop.WaitAsync(Bound);
+        while (_reports.Reader.TryRead(out _))
+        {
+        }
+
+        await using var other = OpenOther();
+        await other.InsertManyAsync([Task("from another process")], default);
+        await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+    }
+
+    [Fact]
     public async Task A_write_to_the_wal_file_is_reported()
     {
         using var watcher = SqliteWalWatcher.TryStart(_db.Path, Report, out var reason);

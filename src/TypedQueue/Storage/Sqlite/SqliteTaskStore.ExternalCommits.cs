@@ -42,6 +42,11 @@ internal sealed partial class SqliteTaskStore
     private ITimer? _resumeTimer;
     private bool _watchFailureLogged;
 
+    // How long the timer waits before it tries again to start a watch that failed; doubles up to LastRetryDelay.
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(30);
+    private TimeSpan _retryDelay = FirstRetryDelay;
+
     // Pausing (the look loop, after enough empty looks) and resuming (the timer) decide
     // under this gate: a look counted before a resume reset the count must not pause the watcher that resume just started.
     private readonly Lock _pauseGate = new();
@@ -51,6 +56,9 @@ internal sealed partial class SqliteTaskStore
 
     /// <summary>The look loop last started, for tests (see <see cref="_lookLoop"/>).</summary>
     internal Task LookLoop => Volatile.Read(ref _lookLoop);
+
+    /// <summary>The WAL watcher, once started (for tests).</summary>
+    internal SqliteWalWatcher? WalWatcher => _walWatcher;
 
     /// <summary>A WAL report as the watcher would make it, for tests.</summary>
     internal void ReportForTests() => OnWalReport();
@@ -129,6 +137,11 @@ internal sealed partial class SqliteTaskStore
             {
                 while (Interlocked.Exchange(ref _lookRequested, 0) == 1 && !_disposing.IsCancellationRequested)
                 {
+                    if (_walWatcher is { HasFailed: true })
+                    {
+                        ResumeWatcher(); // the watch failed while running (its error event asked for this look): start it again
+                    }
+
                     if (await LookAfterReportAsync().ConfigureAwait(false))
                     {
                         Volatile.Write(ref _emptyLooks, 0);
@@ -240,13 +253,28 @@ internal sealed partial class SqliteTaskStore
             }
 
             watcher.Pause(false);
-            if (watcher.HasFailed && !_disposing.IsCancellationRequested && !_watchFailureLogged && _logger is not null)
+            if (!watcher.HasFailed)
             {
-                // Starting the watch again failed (the system's inotify instance limit, say): the store's transactions keep
-                // looking (a failed watcher counts as paused) and the poll interval bounds the rest.
-                _watchFailureLogged = true;
-                Log.WalWatchUnavailable(_logger, DataSource, "resuming the watch after a pause failed");
+                _retryDelay = FirstRetryDelay;
+                return;
             }
+
+            if (_disposing.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // Starting the watch again failed (the system's inotify instance or watch limit, say): the store's transactions
+            // keep looking (a failed watcher counts as paused), the poll interval bounds the rest, and the timer tries again
+            // later, waiting longer each time.
+            if (!_watchFailureLogged && _logger is not null)
+            {
+                _watchFailureLogged = true;
+                Log.WalWatchUnavailable(_logger, DataSource, "starting the watch again failed; retrying");
+            }
+
+            _resumeTimer?.Change(_retryDelay, Timeout.InfiniteTimeSpan);
+            _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, LastRetryDelay.Ticks));
         }
     }
 

@@ -14,6 +14,7 @@ internal sealed class SqliteWalWatcher : IDisposable
     private readonly Action _onChange;
     private bool _paused;
     private bool _failed;
+    private bool _disposed;
 
     private SqliteWalWatcher(FileSystemWatcher watcher, Action onChange)
     {
@@ -66,23 +67,25 @@ internal sealed class SqliteWalWatcher : IDisposable
         }
     }
 
-    /// <summary>Whether no reports come: paused, or the watch failed to start again after a pause (or was disposed).</summary>
+    /// <summary>Whether no reports come: paused, or the watch failed (to start again after a pause, or later).</summary>
     public bool IsPaused => Volatile.Read(ref _paused) || Volatile.Read(ref _failed);
 
-    /// <summary>Whether the watch failed to start again after a pause: no report comes from here on.</summary>
+    /// <summary>Whether the watch failed: no report comes until a resumption starts it again.</summary>
     public bool HasFailed => Volatile.Read(ref _failed);
 
     /// <summary>
     /// Stops or resumes the reports. The store pauses them while its reports are all its own commits (its own transactions
     /// then look for other connections' commits themselves: see SqliteTaskStore.ExternalCommits.cs); resuming reports
     /// once, for whatever was committed while paused. Each pause and resume costs about 0.8 ms (a new inotify instance and
-    /// thread).
+    /// thread), and a resumption can fail (the system's inotify instance limit): then <see cref="HasFailed"/> is true and
+    /// the next resumption tries again.
     /// </summary>
     public void Pause(bool paused)
     {
+        bool reportNow;
         lock (_watcher)
         {
-            if (_paused == paused || _failed)
+            if (_disposed || (_paused == paused && !(_failed && !paused)))
             {
                 return;
             }
@@ -90,15 +93,19 @@ internal sealed class SqliteWalWatcher : IDisposable
             Volatile.Write(ref _paused, paused);
             try
             {
+                _watcher.EnableRaisingEvents = false; // a failed watch may still count as started: stop it before starting again
                 _watcher.EnableRaisingEvents = !paused;
+                Volatile.Write(ref _failed, false);
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
-                Volatile.Write(ref _failed, true); // the store's transactions and the poll interval bound the wait from here on
+                Volatile.Write(ref _failed, true); // the store's transactions and the poll interval bound the wait until a retry works
             }
+
+            reportNow = !paused && !_failed;
         }
 
-        if (!paused)
+        if (reportNow)
         {
             _onChange();
         }
@@ -109,13 +116,33 @@ internal sealed class SqliteWalWatcher : IDisposable
         // Under the lock Pause takes: a resumption racing the store's disposal must not start a disposed watcher again.
         lock (_watcher)
         {
+            _disposed = true;
             Volatile.Write(ref _failed, true);
             _watcher.Dispose();
         }
     }
 
+    /// <summary>The watcher's error event as the file system would raise it, for tests.</summary>
+    internal void RaiseErrorForTests(Exception error) => OnError(this, new ErrorEventArgs(error));
+
     private void OnChanged(object sender, FileSystemEventArgs e) => _onChange();
 
-    // A lost event (the watcher's buffer overflowed) may have been a commit: look now rather than at the next poll.
-    private void OnError(object sender, ErrorEventArgs e) => _onChange();
+    // A lost event (the watcher's buffer overflowed) may have been a commit: look now rather than at the next poll. Any
+    // other error means the watch itself failed (the system's inotify watch limit, say: starting it again reports that
+    // here, not as an exception), and no report comes until it is started again.
+    private void OnError(object sender, ErrorEventArgs e)
+    {
+        if (e.GetException() is not InternalBufferOverflowException)
+        {
+            lock (_watcher)
+            {
+                if (!_disposed)
+                {
+                    Volatile.Write(ref _failed, true);
+                }
+            }
+        }
+
+        _onChange();
+    }
 }
