@@ -39,6 +39,35 @@ public sealed class SqliteWalWatcherPauseStressTests : IDisposable
         }
     });
 
+    /// <summary>
+    /// Runs the rounds, each after the watching store's own commits paused its watcher (and, with
+    /// <paramref name="keepWriting"/>, while more of them go on); returns the rounds that took longer than 5 s, stopping
+    /// after 3 (each late round costs 5 s).
+    /// </summary>
+    private static async Task<List<int>> LateRoundsAsync(SqliteTaskStore store, int rounds, bool keepWriting, Func<int, Task> round)
+    {
+        var late = new List<int>();
+        for (var r = 0; r < rounds && late.Count < 3; r++)
+        {
+            await WriteUntilPausedAsync(store);
+            using var stop = new CancellationTokenSource();
+            var busy = keepWriting ? KeepWritingAsync(store, stop.Token) : Task.CompletedTask;
+            try
+            {
+                await round(r).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+                late.Add(r);
+            }
+
+            await stop.CancelAsync();
+            await busy;
+        }
+
+        return late;
+    }
+
     /// <param name="mode">0: the process's own commits stop before the other's enqueue (the timer resumes the watcher);
     /// 1: they go on throughout (its transactions hear it); 2: a few follow it.</param>
     [Theory]
@@ -60,34 +89,16 @@ public sealed class SqliteWalWatcherPauseStressTests : IDisposable
             store.QuietBeforeResume = TimeSpan.FromHours(1);
         }
 
-        var late = new List<int>();
-        for (var round = 0; round < rounds; round++)
+        var late = await LateRoundsAsync(store, rounds, keepWriting: mode == 1, async round =>
         {
-            await WriteUntilPausedAsync(store);
-            using var stop = new CancellationTokenSource();
-            var busy = mode == 1 ? KeepWritingAsync(store, stop.Token) : Task.CompletedTask;
             var id = await other.Queue.EnqueueAsync(Tasks.RecordOrder.Definition, new OrderPayload { Label = $"r{round}" });
             for (var i = 0; mode == 2 && i < 5; i++)
             {
                 await store.InsertManyAsync([Later(i)], default);
             }
 
-            try
-            {
-                await worker.WaitForAsync(id, t => t.State == TaskState.Succeeded).WaitAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (TimeoutException)
-            {
-                late.Add(round);
-            }
-
-            await stop.CancelAsync();
-            await busy;
-            if (late.Count == 3)
-            {
-                break; // enough to fail: each late round costs 5 s
-            }
-        }
+            await worker.WaitForAsync(id, t => t.State == TaskState.Succeeded);
+        });
 
         Assert.True(late.Count == 0, $"{late.Count}/{rounds} tasks (mode {mode}) waited past 5 s: rounds {string.Join(", ", late)}");
     }
@@ -109,30 +120,12 @@ public sealed class SqliteWalWatcherPauseStressTests : IDisposable
             store.QuietBeforeResume = TimeSpan.FromHours(1); // only the store's transactions may hear the outcome
         }
 
-        var late = new List<int>();
-        for (var round = 0; round < rounds; round++)
+        var late = await LateRoundsAsync(store, rounds, keepWriting: mode == 1, async round =>
         {
-            await WriteUntilPausedAsync(store);
-            using var stop = new CancellationTokenSource();
-            var busy = mode == 1 ? KeepWritingAsync(store, stop.Token) : Task.CompletedTask;
             var id = await web.Queue.EnqueueAsync(Tasks.RecordOrder.Definition, new OrderPayload { Label = $"r{round}" });
-            try
-            {
-                var done = await web.Queue.WaitForCompletionAsync(id).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-                Assert.Equal(TaskState.Succeeded, done.State);
-            }
-            catch (TimeoutException)
-            {
-                late.Add(round);
-            }
-
-            await stop.CancelAsync();
-            await busy;
-            if (late.Count == 3)
-            {
-                break; // enough to fail: each late round costs 5 s
-            }
-        }
+            var done = await web.Queue.WaitForCompletionAsync(id);
+            Assert.Equal(TaskState.Succeeded, done.State);
+        });
 
         Assert.True(late.Count == 0, $"{late.Count}/{rounds} outcomes (mode {mode}) took longer than 5 s to be seen: rounds {string.Join(", ", late)}");
     }
