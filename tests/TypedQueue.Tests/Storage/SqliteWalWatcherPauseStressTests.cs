@@ -20,16 +20,6 @@ public sealed class SqliteWalWatcherPauseStressTests : IDisposable
     // Scheduled a day ahead: own commits that give the worker nothing to run and wake nobody.
     private static NewTask Later(int i) => new($"own {i}", "default", 0, 1, "{}", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1), null);
 
-    private static async Task WriteUntilPausedAsync(SqliteTaskStore store)
-    {
-        for (var i = 0; !store.IsWatcherPaused; i++)
-        {
-            Assert.True(i < 20_000, "the watcher never paused");
-            await store.InsertManyAsync([Later(i)], default);
-            await Task.Yield(); // a loop that never yields can starve the pool thread whose queue holds the look
-        }
-    }
-
     private static Task KeepWritingAsync(SqliteTaskStore store, CancellationToken stop) => Task.Run(async () =>
     {
         for (var i = 0; !stop.IsCancellationRequested; i++)
@@ -49,7 +39,7 @@ public sealed class SqliteWalWatcherPauseStressTests : IDisposable
         var late = new List<int>();
         for (var r = 0; r < rounds && late.Count < 3; r++)
         {
-            await WriteUntilPausedAsync(store);
+            await SqliteWalWatcherTests.WriteUntilPausedAsync(store, Later);
             using var stop = new CancellationTokenSource();
             var busy = keepWriting ? KeepWritingAsync(store, stop.Token) : Task.CompletedTask;
             try

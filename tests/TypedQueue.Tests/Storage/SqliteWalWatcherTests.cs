@@ -68,19 +68,27 @@ public sealed class SqliteWalWatcherTests : IDisposable
         Assert.Equal(1, Volatile.Read(ref reports));
     }
 
-    /// <summary>Commits of its own until the watcher pauses: its looks found none of another connection's.</summary>
+    /// <summary>
+    /// Commits of the store's own (<paramref name="task"/> makes each) until its watcher pauses, their looks having found
+    /// none of another connection's; then lets a look left over from before the pause end, so that nothing but what the
+    /// test does next can hear another connection (a paused watcher starts no look). Shared with the stress tests.
+    /// </summary>
+    internal static async Task WriteUntilPausedAsync(SqliteTaskStore store, Func<int, NewTask> task)
+    {
+        for (var i = 0; store.WalWatcher is not { IsPaused: true }; i++)
+        {
+            Assert.True(i < 20_000, "the watcher never paused");
+            await store.InsertManyAsync([task(i)], default);
+            await System.Threading.Tasks.Task.Yield(); // a loop that never yields can starve the pool thread whose queue holds the look
+        }
+
+        await store.LookLoop.WaitAsync(Bound);
+    }
+
     private static async Task WriteUntilWatcherPausesAsync(SqliteTaskStore store)
     {
         await store.ClaimAvailableAsync(new ClaimRequest("w", 1, T0, T0.AddMinutes(1)), [], default); // a worker's first claim starts the watcher
-        for (var i = 0; !store.IsWatcherPaused; i++)
-        {
-            Assert.True(i < 20_000, "the watcher never paused");
-            await store.InsertManyAsync([Task($"own {i}")], default);
-        }
-
-        // Reports that came before the pause may still bring a look: let it end, so that nothing but what a test does
-        // next can hear another connection (a paused watcher starts no look).
-        await store.LookLoop.WaitAsync(Bound);
+        await WriteUntilPausedAsync(store, i => Task($"own {i}"));
     }
 
     [Fact]
@@ -99,7 +107,7 @@ public sealed class SqliteWalWatcherTests : IDisposable
         Assert.True(_reports.Reader.TryRead(out _), "the transaction did not tell of the commit before it");
 
         // The watcher stays paused while the store keeps writing: its transactions hear the next commit over there too.
-        Assert.True(store.IsWatcherPaused);
+        Assert.True(store.WalWatcher is { IsPaused: true });
         await other.InsertManyAsync([Task("from another process, again")], default);
         Assert.False(_reports.Reader.TryRead(out _), "a report came with the watcher paused");
         await store.InsertManyAsync([Task("own, after that")], default);
@@ -120,7 +128,7 @@ public sealed class SqliteWalWatcherTests : IDisposable
         store.ReportForTests();
         await store.LookLoop.WaitAsync(Bound);
         Assert.True(_reports.Reader.TryRead(out _), "the look did not tell of the commit");
-        Assert.True(store.IsWatcherPaused, "a find resumed the watcher while the store keeps writing");
+        Assert.True(store.WalWatcher is { IsPaused: true }, "a find resumed the watcher while the store keeps writing");
     }
 
     [Fact]

@@ -23,9 +23,6 @@ internal sealed partial class SqliteTaskStore
     /// <summary>How long a paused WAL watcher waits for the store's next transaction before it resumes (5 ms; tests set it).</summary>
     internal TimeSpan QuietBeforeResume { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Whether the WAL watcher runs but is paused (for tests).</summary>
-    internal bool IsWatcherPaused => _walWatcher?.IsPaused ?? false;
-
     // The writer's data_version at the worker's last look (HasExternalWritesAsync).
     private long _lastDataVersion = long.MinValue;
 
@@ -110,6 +107,12 @@ internal sealed partial class SqliteTaskStore
             }
         }
 
+        return Advance(ref lastVersion, version);
+    }
+
+    /// <summary>Moves <paramref name="lastVersion"/> to <paramref name="version"/>; true when it changed.</summary>
+    private static bool Advance(ref long lastVersion, long version)
+    {
         var changed = version != lastVersion;
         lastVersion = version;
         return changed;
@@ -191,7 +194,6 @@ internal sealed partial class SqliteTaskStore
             _onExternalCommit();
         }
     }
-
 
     /// <summary>
     /// Pauses the WAL watcher, whose reports were all this process's own (see the class summary), and arms the timer that
@@ -302,13 +304,10 @@ internal sealed partial class SqliteTaskStore
             return;
         }
 
-        if (version == _reportedDataVersion)
+        if (Advance(ref _reportedDataVersion, version))
         {
-            return;
+            _onExternalCommit!();
         }
-
-        _reportedDataVersion = version;
-        _onExternalCommit!();
     }
 
     /// <summary>

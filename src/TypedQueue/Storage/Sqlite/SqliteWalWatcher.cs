@@ -85,7 +85,9 @@ internal sealed class SqliteWalWatcher : IDisposable
         bool reportNow;
         lock (_watcher)
         {
-            if (_disposed || (_paused == paused && !(_failed && !paused)))
+            // Nothing to do unless the state changes, or a failed watch is to be started again.
+            var retry = !paused && _failed;
+            if (_disposed || (_paused == paused && !retry))
             {
                 return;
             }
