@@ -4,7 +4,8 @@ using TypedQueue.Benchmarks;
 
 // Three roles, one executable:
 //   (no role)                          the suite: runs each scenario in a fresh child process, prints the table, --json FILE
-//   --scenario NAME --result-file F    one scenario, its rows written to F (so each scenario's peak RSS is its own)
+//   --scenario NAME --result-file F    one scenario, its rows written to F (so each scenario's peak RSS is its own);
+//                                      --alloc-types also prints the sampled allocations by type to stderr
 //   --child-enqueuer --db F --n N --rate R   the enqueuing side of latency-crossprocess
 var arguments = new Arguments(args);
 if (arguments.Has("--child-enqueuer"))
@@ -14,7 +15,13 @@ if (arguments.Has("--child-enqueuer"))
 
 if (arguments.Value("--scenario") is { } scenario)
 {
+    using var sampler = AllocationSampler.Current = arguments.Has("--alloc-types") ? new AllocationSampler() : null;
     var rows = await Scenarios.RunAsync(scenario, arguments);
+    if (sampler is not null)
+    {
+        Console.Error.Write(sampler.Report(rows.Max(static r => r.N) ?? 1)); // the measured part of drain and end-to-end
+    }
+
     var rss = Metrics.PeakRssMb();
     rows = [.. rows.Select(r => r with { PeakRssMb = rss })];
     await File.WriteAllTextAsync(arguments.Value("--result-file")!, JsonSerializer.Serialize(rows, BenchmarkJsonContext.Default.ListScenarioResult));

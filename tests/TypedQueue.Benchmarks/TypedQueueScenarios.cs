@@ -137,6 +137,7 @@ internal static class TypedQueueScenarios
         }
 
         HandlerSink.Reset(n);
+        AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
         var started = Stopwatch.GetTimestamp();
         await host.StartAsync();
@@ -144,6 +145,7 @@ internal static class TypedQueueScenarios
         await queue.WaitUntilDrainedAsync();
         var elapsed = Stopwatch.GetElapsedTime(started);
         allocated = Metrics.AllocatedBytes() - allocated;
+        AllocationSampler.Current?.End();
         await host.StopAsync();
         return (elapsed, allocated);
     }
@@ -168,6 +170,7 @@ internal static class TypedQueueScenarios
         });
 
         HandlerSink.Reset(n, recordLatency: true);
+        AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
         var started = Stopwatch.GetTimestamp();
         await ProduceTimedAsync(queue, callers, n);
@@ -175,6 +178,7 @@ internal static class TypedQueueScenarios
         await queue.WaitUntilDrainedAsync();
         var elapsed = Stopwatch.GetElapsedTime(started);
         allocated = Metrics.AllocatedBytes() - allocated;
+        AllocationSampler.Current?.End();
         await host.StopAsync();
         var (p50, p99) = Metrics.Percentiles(HandlerSink.LatencyTicks);
         return [new ScenarioResult

@@ -6,7 +6,8 @@ namespace TypedQueue.Storage.Sqlite;
 /// <summary>
 /// A statement compiled once and run straight through SQLitePCL, for the store's per-row hot paths. A prepared
 /// <see cref="SqliteCommand"/> still looks every parameter up by name (a UTF-8 copy of each name) and builds a data
-/// reader on every execution, which costs more than inserting the row itself. Parameters bind by position (1-based,
+/// reader on every execution, which costs more than inserting the row itself; reading a claim's 12 returned columns
+/// through that reader cost a third of the claim statement's time. Parameters bind by position (1-based,
 /// in the order they appear in the SQL); a failed step is reported as the <see cref="SqliteException"/> that
 /// Microsoft.Data.Sqlite would have thrown, so the store's error handling stays the same.
 /// </summary>
@@ -110,6 +111,37 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>
+    /// Steps to the next row of a statement that returns rows; at the end (false) the statement is reset and its
+    /// bindings cleared. A caller that stops reading before the end calls <see cref="Reset"/>.
+    /// </summary>
+    public bool Read()
+    {
+        if (Step())
+        {
+            return true;
+        }
+
+        Reset();
+        return false;
+    }
+
+    /// <summary>The current row's integer in <paramref name="column"/> (0-based); NULL reads as 0.</summary>
+    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    /// <inheritdoc cref="Int64"/>
+    public int Int32(int column) => raw.sqlite3_column_int(_statement, column);
+
+    /// <summary>The current row's text in <paramref name="column"/> (0-based); NULL reads as an empty string.</summary>
+    public string Text(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string() ?? "";
+
+    /// <summary>The current row's text in <paramref name="column"/>, or null for NULL.</summary>
+    public string? NullableText(int column) =>
+        raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL ? null : Text(column);
+
+    /// <summary>Text that repeats from row to row (a task's name, its queue): the string <paramref name="seen"/> made before when the bytes match.</summary>
+    public string Text(int column, RepeatedText seen) => seen.Get(raw.sqlite3_column_blob(_statement, column));
+
     private bool Step()
     {
         var rc = raw.sqlite3_step(_statement);
@@ -129,7 +161,7 @@ internal sealed class SqliteStatement : IDisposable
     }
 
     /// <summary>Makes the statement ready to run again: a statement left mid-way would keep its transaction from committing.</summary>
-    private void Reset()
+    public void Reset()
     {
         raw.sqlite3_reset(_statement);
         raw.sqlite3_clear_bindings(_statement);
@@ -150,4 +182,37 @@ internal sealed class SqliteStatement : IDisposable
 
     private static SqliteException Error(sqlite3 db, int rc) =>
         new(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
+}
+
+/// <summary>
+/// The last few distinct values of a text column whose values repeat (task names, queue names), kept with their UTF-8
+/// bytes, so a row gives back the string already made instead of decoding a new one. Not thread-safe: one per
+/// statement, used under the store's write lock.
+/// </summary>
+internal sealed class RepeatedText
+{
+    private const int Capacity = 16;
+    private readonly byte[][] _utf8 = new byte[Capacity][];
+    private readonly string[] _text = new string[Capacity];
+    private int _count;
+    private int _next;
+
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            if (utf8.SequenceEqual(_utf8[i]))
+            {
+                return _text[i];
+            }
+        }
+
+        // Past the capacity, the oldest value makes room: a workload of many distinct names decodes as before.
+        var text = System.Text.Encoding.UTF8.GetString(utf8);
+        _utf8[_next] = utf8.ToArray();
+        _text[_next] = text;
+        _next = (_next + 1) % Capacity;
+        _count = Math.Min(_count + 1, Capacity);
+        return text;
+    }
 }

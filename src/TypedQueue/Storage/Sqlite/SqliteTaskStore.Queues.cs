@@ -56,7 +56,7 @@ internal sealed partial class SqliteTaskStore
     private SqliteCommand? _nextLane;
     private SqliteCommand? _laneFifo;
     private SqliteCommand? _laneLifo;
-    private SqliteCommand? _claimById;
+    private SqliteStatement? _claimById;
     private SqliteCommand? _pruneStarts;
     private SqliteCommand? _readStarts;
     private SqliteCommand? _recordStarts;
@@ -148,7 +148,7 @@ internal sealed partial class SqliteTaskStore
             var plan = await _planner.PlanAsync(request, lanes, new LaneReader(this, connection), now, cancellationToken).ConfigureAwait(false);
             if (plan.Picked.Count > 0)
             {
-                claimed = await ClaimIdsAsync(connection, request, now, plan, cancellationToken).ConfigureAwait(false);
+                claimed = ClaimIds(connection, request, now, plan);
                 await RecordStartsAsync(connection, plan.CountStarts(claimed, now), now, cancellationToken).ConfigureAwait(false);
             }
 
@@ -220,21 +220,13 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    private async Task<List<ClaimedTask>> ClaimIdsAsync(SqliteConnection connection, ClaimRequest request, long now, LanePlan plan, CancellationToken cancellationToken)
+    private List<ClaimedTask> ClaimIds(SqliteConnection connection, ClaimRequest request, long now, LanePlan plan)
     {
-        var claim = _claimById ??= Prepare(connection, ClaimByIdSql, "$worker", "$lease", "$now", "$ids");
-        claim.Parameters[0].Value = request.WorkerId;
-        claim.Parameters[1].Value = request.LeaseExpiresAt.ToUnixTimeMilliseconds();
-        claim.Parameters[2].Value = now;
-        claim.Parameters[3].Value = "[" + string.Join(',', plan.PickedIds.Select(static id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        var claim = _claimById ??= SqliteStatement.Prepare(connection, ClaimByIdSql, parameters: ["$worker", "$lease", "$now", "$ids"]);
+        BindClaim(claim, request, now);
+        claim.Bind(4, "[" + string.Join(',', plan.PickedIds.Select(static id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]");
         var claimed = new List<ClaimedTask>(plan.Picked.Count);
-        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                claimed.Add(TaskRows.ReadClaimed(reader, ReadTime));
-            }
-        }
+        ReadClaimed(claim, claimed);
 
         return plan.InPickedOrder(claimed);
     }
@@ -315,12 +307,14 @@ internal sealed partial class SqliteTaskStore
 
     private void ResetLaneCommands()
     {
-        foreach (var command in new[] { _readPaused, _nextQueue, _nextLane, _laneFifo, _laneLifo, _claimById, _pruneStarts, _readStarts, _recordStarts })
+        foreach (var command in new[] { _readPaused, _nextQueue, _nextLane, _laneFifo, _laneLifo, _pruneStarts, _readStarts, _recordStarts })
         {
             command?.Dispose();
         }
 
-        _readPaused = _nextQueue = _nextLane = _laneFifo = _laneLifo = _claimById = _pruneStarts = _readStarts = _recordStarts = null;
+        _readPaused = _nextQueue = _nextLane = _laneFifo = _laneLifo = _pruneStarts = _readStarts = _recordStarts = null;
+        _claimById?.Dispose();
+        _claimById = null;
         ForgetUncommitted();
     }
 
