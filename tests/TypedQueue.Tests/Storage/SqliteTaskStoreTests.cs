@@ -520,6 +520,46 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.Equal("text,text", (string?)await cmd.ExecuteScalarAsync());
     }
 
+    [Theory]
+    [InlineData("UTF-8")]
+    [InlineData("UTF-16le")]
+    public async Task Claimed_names_queues_and_payloads_read_back_exactly_in_either_file_encoding(string encoding)
+    {
+        // A file created elsewhere may store text as UTF-16; the claim reads names through a cache of UTF-8 bytes.
+        var path = Path.Combine(_db.Folder, "created-elsewhere.db");
+        Assert.Equal(raw.SQLITE_OK, raw.sqlite3_open_v2(path, out var creator, raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_CREATE, null));
+        using (creator)
+        {
+            Assert.Equal(raw.SQLITE_OK, raw.sqlite3_exec(creator, $"PRAGMA encoding = '{encoding}'; CREATE TABLE app_first (x);"));
+        }
+
+        await using var store = Open(path);
+        await store.MigrateAsync(default);
+        Assert.Equal(encoding, await store.UseWriterAsync(writer =>
+        {
+            using var command = writer.CreateCommand();
+            command.CommandText = "PRAGMA encoding";
+            return (string?)command.ExecuteScalar();
+        }));
+
+        // More distinct names than the cache keeps, interleaved, so names leave it and come back.
+        string NameOf(int i) => $"Grüße.日本.{i % 20}";
+        string QueueOf(int i) => $"q-ç{i % 3}";
+        await store.InsertManyAsync([.. Enumerable.Range(0, 60).Select(i => new NewTask(NameOf(i), QueueOf(i), 0, 1, $$"""{"i":{{i}},"s":"ünï"}""", T0, T0, null))], default);
+
+        var claimed = (await store.ClaimAvailableAsync(new ClaimRequest("w", 60, T0, T0.AddMinutes(1)), [], default)).Tasks;
+
+        Assert.Equal(60, claimed.Count);
+        foreach (var task in claimed)
+        {
+            var i = (int)task.Id - 1;
+            Assert.Equal((NameOf(i), QueueOf(i), $$"""{"i":{{i}},"s":"ünï"}"""), (task.Name, task.Queue, task.Payload));
+        }
+
+        // Equal names come back as one string: a claim decodes each distinct name once.
+        Assert.Same(claimed.First(t => t.Id == 1).Queue, claimed.First(t => t.Id == 4).Queue);
+    }
+
     [Fact]
     public async Task A_write_lock_held_by_another_process_fails_after_bounded_retries_and_leaves_the_writer_clean()
     {

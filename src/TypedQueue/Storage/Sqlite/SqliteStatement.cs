@@ -140,7 +140,12 @@ internal sealed class SqliteStatement : IDisposable
         raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL ? null : Text(column);
 
     /// <summary>Text that repeats from row to row (a task's name, its queue): the string <paramref name="seen"/> made before when the bytes match.</summary>
-    public string Text(int column, RepeatedText seen) => seen.Get(raw.sqlite3_column_blob(_statement, column));
+    public string Text(int column, RepeatedText seen)
+    {
+        // column_text first turns the value into UTF-8 in place (a file may store UTF-16); column_blob then hands over those bytes as they are.
+        _ = raw.sqlite3_column_text(_statement, column);
+        return seen.Get(raw.sqlite3_column_blob(_statement, column));
+    }
 
     private bool Step()
     {
