@@ -6,7 +6,7 @@ using System.Text;
 namespace TypedQueue.Benchmarks;
 
 /// <summary>
-/// <c>--alloc-types</c>: the runtime's allocation sampling (one GC AllocationTick event per ~100 KB allocated, naming the
+/// <c>--alloc-types</c> (drain, end-to-end and the enqueue scenarios): the runtime's allocation sampling (one GC AllocationTick event per ~100 KB allocated, naming the
 /// type that crossed the mark) summed by type, so a scenario's alloc/op can be split into what allocates it.
 /// </summary>
 internal sealed class AllocationSampler : EventListener
@@ -26,6 +26,7 @@ internal sealed class AllocationSampler : EventListener
         _workItems = ThreadPool.CompletedWorkItemCount;
         _gen0 = GC.CollectionCount(0);
         _gcPause = GC.GetTotalPauseDuration();
+        _cpu = Environment.CpuUsage.TotalTime;
         _recording = true;
     }
 
@@ -36,7 +37,10 @@ internal sealed class AllocationSampler : EventListener
         _workItems = ThreadPool.CompletedWorkItemCount - _workItems;
         _gen0 = GC.CollectionCount(0) - _gen0;
         _gcPause = GC.GetTotalPauseDuration() - _gcPause;
+        _cpu = Environment.CpuUsage.TotalTime - _cpu;
     }
+
+    private TimeSpan _cpu;
 
     private long _workItems;
     private int _gen0;
@@ -47,6 +51,7 @@ internal sealed class AllocationSampler : EventListener
     {
         var total = _bytesByType.Values.Sum();
         var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"process CPU {_cpu.TotalMicroseconds / operations:N1} us/op (user + system, all threads)");
         text.AppendLine(CultureInfo.InvariantCulture, $"thread-pool work items {(double)_workItems / operations:N2}/op, gen0 GCs {_gen0}, GC pauses {_gcPause.TotalMilliseconds:N0} ms");
         text.AppendLine(CultureInfo.InvariantCulture, $"sampled allocations: {total:N0} B, {(double)total / operations:N0} B/op");
         foreach (var (type, bytes) in _bytesByType.OrderByDescending(static p => p.Value).Take(top))

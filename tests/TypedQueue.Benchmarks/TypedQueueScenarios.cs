@@ -23,6 +23,7 @@ internal static class TypedQueueScenarios
         });
 
         var latencies = new long[n];
+        AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
@@ -34,6 +35,7 @@ internal static class TypedQueueScenarios
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         allocated = Metrics.AllocatedBytes() - allocated;
+        AllocationSampler.Current?.End();
         var (p50, p99) = Metrics.Percentiles(latencies);
 
         // The share of the allocations that is the payload's JSON (public SerializePayload), the rest is the queue and ADO.NET.
@@ -66,11 +68,13 @@ internal static class TypedQueueScenarios
         await Metrics.WarmUpAsync(() => RunCallersAsync(queue, callers, 1_000, new long[1_000], -1));
 
         var latencies = new long[n];
+        AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
         var started = Stopwatch.GetTimestamp();
         await RunCallersAsync(queue, callers, n, latencies, 0);
         var elapsed = Stopwatch.GetElapsedTime(started);
         allocated = Metrics.AllocatedBytes() - allocated;
+        AllocationSampler.Current?.End();
         var (p50, p99) = Metrics.Percentiles(latencies);
         return [new ScenarioResult
         {

@@ -52,9 +52,13 @@ internal sealed class TaskExecutor(
         {
             string? result;
             var scope = scopes.CreateAsyncScope();
-            await using (scope.ConfigureAwait(false))
+            try
             {
                 result = await definition.InvokeAsync(scope.ServiceProvider, task.Payload, context, attempt.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await scope.DisposeAsync().ConfigureAwait(false); // not "await using": ConfigureAwait on the scope would box it for every task
             }
 
             Log.TaskSucceeded(logger, task.Id, task.Name, task.Attempt);

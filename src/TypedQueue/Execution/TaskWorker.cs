@@ -138,11 +138,14 @@ internal sealed class TaskWorker : BackgroundService
                         _changes.Publish();
                     }
 
+                    // Each task starts on the thread pool, in claim order (the pool's global queue is first in, first out).
+                    // A work item of its own rather than Task.Run: no Task, closure and unwrapping promise per task (210 B),
+                    // and no execution context of the worker loop's carried into handlers.
                     foreach (var task in claim.Tasks)
                     {
                         Interlocked.Increment(ref _running);
                         TrackQueueRunning(task.Queue, +1);
-                        _ = Task.Run(() => RunAsync(task, handlersStopping.Token), CancellationToken.None);
+                        ThreadPool.UnsafeQueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: false);
                     }
 
                     nextDue = claim.NextScheduledAt;
@@ -277,6 +280,8 @@ internal sealed class TaskWorker : BackgroundService
             }
         }
     }
+
+    private readonly record struct TaskStart(TaskWorker Worker, ClaimedTask Task, CancellationToken Stopping);
 
     /// <summary>Free slots of each queue with a concurrency of its own (null when no queue has one).</summary>
     private Dictionary<string, int>? FreeQueueSlots()
