@@ -560,6 +560,38 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.Same(claimed.First(t => t.Id == 1).Queue, claimed.First(t => t.Id == 4).Queue);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_claim_that_fails_while_reading_its_rows_rolls_back_and_leaves_the_writer_usable(bool byLane)
+    {
+        // A row the claim cannot turn into a task (an instant out of DateTimeOffset's range, written by another tool)
+        // fails the claim after its UPDATE ran: the claim statement must still be reset, or it keeps the writer's read
+        // snapshot open and every later write and claim fails.
+        await using var store = Open(_db.Path);
+        await store.MigrateAsync(default);
+        await store.InsertManyAsync([new NewTask("a", "default", 0, 3, "{}", T0, T0, null), new NewTask("a", "default", 0, 3, "{}", T0, T0, null)], default);
+        await using var other = new SqliteConnection($"Data Source={_db.Path}");
+        await other.OpenAsync();
+        await using var command = other.CreateCommand();
+        command.CommandText = "UPDATE tq_tasks SET enqueued_at = 9000000000000000000 WHERE id = 1";
+        await command.ExecuteNonQueryAsync();
+
+        var lanes = byLane ? new ClaimPolicy(QueueOrder.Priority, new Dictionary<string, QueuePolicy>(), new Dictionary<string, RateLimit> { ["a"] = new(100, TimeSpan.FromMinutes(1)) }) : null;
+        ClaimRequest Request(int max) => new("w", max, T0, T0.AddMinutes(1), lanes, byLane ? new Dictionary<string, int> { ["default"] = max } : null);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.ClaimAvailableAsync(Request(2), [], default));
+
+        command.CommandText = "SELECT group_concat(state) FROM tq_tasks";
+        Assert.Equal("1,1", await command.ExecuteScalarAsync()); // rolled back: neither task was taken
+        command.CommandText = "UPDATE tq_tasks SET enqueued_at = 0 WHERE id = 1";
+        await command.ExecuteNonQueryAsync();
+
+        await store.InsertManyAsync([new NewTask("a", "default", 0, 3, "{}", T0, T0, null)], default);
+        var claimed = (await store.ClaimAvailableAsync(Request(3), [], default)).Tasks;
+        Assert.Equal([1L, 2L, 3L], claimed.Select(t => t.Id));
+        Assert.Equal(3, await store.CompleteManyAsync([.. claimed.Select(t => new TaskCompletion(t.Id, "w", TaskOutcome.Succeeded, T0))], default));
+    }
+
     [Fact]
     public async Task A_write_lock_held_by_another_process_fails_after_bounded_retries_and_leaves_the_writer_clean()
     {

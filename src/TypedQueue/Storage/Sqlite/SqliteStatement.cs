@@ -191,8 +191,8 @@ internal sealed class SqliteStatement : IDisposable
 
 /// <summary>
 /// The last few distinct values of a text column whose values repeat (task names, queue names), kept with their UTF-8
-/// bytes, so a row gives back the string already made instead of decoding a new one. Not thread-safe: one per
-/// statement, used under the store's write lock.
+/// bytes, so a row gives back the string already made instead of decoding a new one. Not thread-safe: the writer's
+/// claim statements share one per column, used only under the store's write lock.
 /// </summary>
 internal sealed class RepeatedText
 {

@@ -264,21 +264,31 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// </summary>
     private void ReadClaimed(SqliteStatement claim, List<ClaimedTask> claimed)
     {
-        while (claim.Read())
+        try
         {
-            claimed.Add(new ClaimedTask(
-                Id: claim.Int64(0),
-                Name: claim.Text(1, _claimedNames),
-                Queue: claim.Text(2, _claimedQueues),
-                Priority: claim.Int32(3),
-                Payload: claim.Text(4),
-                Attempt: claim.Int32(5),
-                MaxAttempts: claim.Int32(6),
-                EnqueuedAt: FromMs(claim.Int64(7)),
-                ScheduledAt: FromMs(claim.Int64(8)),
-                IdempotencyKey: claim.NullableText(9),
-                TraceParent: claim.NullableText(10),
-                TraceState: claim.NullableText(11)));
+            while (claim.Read())
+            {
+                claimed.Add(new ClaimedTask(
+                    Id: claim.Int64(0),
+                    Name: claim.Text(1, _claimedNames),
+                    Queue: claim.Text(2, _claimedQueues),
+                    Priority: claim.Int32(3),
+                    Payload: claim.Text(4),
+                    Attempt: claim.Int32(5),
+                    MaxAttempts: claim.Int32(6),
+                    EnqueuedAt: FromMs(claim.Int64(7)),
+                    ScheduledAt: FromMs(claim.Int64(8)),
+                    IdempotencyKey: claim.NullableText(9),
+                    TraceParent: claim.NullableText(10),
+                    TraceState: claim.NullableText(11)));
+            }
+        }
+        catch
+        {
+            // A row that fails to read (an instant out of range) stops the loop mid-way: a statement left un-reset keeps
+            // the writer's read snapshot, so the rollback's next BEGIN IMMEDIATE and the next bind would fail for good.
+            claim.Reset();
+            throw;
         }
     }
 
