@@ -138,14 +138,16 @@ internal sealed class TaskWorker : BackgroundService
                         _changes.Publish();
                     }
 
-                    // Each task starts on the thread pool, in claim order (the pool's global queue is first in, first out).
-                    // A work item of its own rather than Task.Run: no Task, closure and unwrapping promise per task (210 B),
-                    // and no execution context of the worker loop's carried into handlers.
+                    // Each task starts as a thread-pool work item of its own rather than Task.Run: no Task, closure and
+                    // unwrapping promise per task (210 B), and no execution context of the worker loop's carried into
+                    // handlers. Queued locally to the loop's thread, as Task.Run did: in the pool's global queue the starts
+                    // waited behind every enqueuer's continuation, and with 16 callers enqueueing at full speed a backlog
+                    // built up (end-to-end p50 91-196 ms instead of 0.3 ms, 3 of 3 alternating runs).
                     foreach (var task in claim.Tasks)
                     {
                         Interlocked.Increment(ref _running);
                         TrackQueueRunning(task.Queue, +1);
-                        ThreadPool.UnsafeQueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: false);
+                        ThreadPool.UnsafeQueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: true);
                     }
 
                     nextDue = claim.NextScheduledAt;
