@@ -139,15 +139,17 @@ internal sealed class TaskWorker : BackgroundService
                     }
 
                     // Each task starts as a thread-pool work item of its own rather than Task.Run: no Task, closure and
-                    // unwrapping promise per task (210 B), and no execution context of the worker loop's carried into
-                    // handlers. Queued locally to the loop's thread, as Task.Run did: in the pool's global queue the starts
-                    // waited behind every enqueuer's continuation, and with 16 callers enqueueing at full speed a backlog
-                    // built up (end-to-end p50 91-196 ms instead of 0.3 ms, 3 of 3 alternating runs).
+                    // unwrapping promise per task (210 B). Queued locally to the loop's thread, as Task.Run did: in the
+                    // pool's global queue the starts waited behind every enqueuer's continuation, and with 16 callers
+                    // enqueueing at full speed a backlog built up (end-to-end p50 91-196 ms instead of 0.3 ms, 3 of 3
+                    // alternating runs). Not the Unsafe variant: handlers keep the execution context the host was started
+                    // with, as under Task.Run (its culture and UI culture, say; Activity.Current was cleared above); the
+                    // work item holds a reference to it, one allocation all the same.
                     foreach (var task in claim.Tasks)
                     {
                         Interlocked.Increment(ref _running);
                         TrackQueueRunning(task.Queue, +1);
-                        ThreadPool.UnsafeQueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: true);
+                        ThreadPool.QueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: true);
                     }
 
                     nextDue = claim.NextScheduledAt;
@@ -340,7 +342,9 @@ internal sealed class TaskWorker : BackgroundService
     private async Task StopRunningAsync(CancellationTokenSource handlersStopping)
     {
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _allIdle, idle);
+        // A full fence, not a volatile write: a volatile write may pass the read below, and the last finishing task may then
+        // see no TaskCompletionSource while this reads it still running (helper-24): shutdown would wait forever.
+        Interlocked.Exchange(ref _allIdle, idle);
         if (Volatile.Read(ref _running) == 0)
         {
             return;

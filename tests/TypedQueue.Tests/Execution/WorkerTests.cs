@@ -15,6 +15,27 @@ public sealed class WorkerTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     [Fact]
+    public async Task Handlers_run_with_the_culture_the_host_was_started_with()
+    {
+        // An app that sets its culture in Main, before the host starts: handlers format and localize with it, as code
+        // started with Task.Run or awaited from there does. (A clone of the invariant culture exists in invariant mode too.)
+        var culture = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        culture.NumberFormat.NumberDecimalSeparator = ",";
+        var uiCulture = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        System.Globalization.CultureInfo.CurrentCulture = culture;
+        System.Globalization.CultureInfo.CurrentUICulture = uiCulture;
+        await using var host = await TestHost.StartAsync(_db.Path);
+
+        var id = await host.Queue.EnqueueAsync(Tasks.Cultured.Definition, new OrderPayload { Label = "culture" });
+        var done = await host.WaitForCompletionAsync(id);
+
+        Assert.Equal(TaskState.Succeeded, done.State);
+        var seen = host.Recorder.Cultures[id];
+        Assert.Same(culture, seen.Culture);
+        Assert.Same(uiCulture, seen.UiCulture);
+    }
+
+    [Fact]
     public async Task Every_supported_payload_shape_round_trips_and_the_result_is_stored_as_json()
     {
         await using var host = await TestHost.StartAsync(_db.Path);

@@ -23,6 +23,9 @@ public sealed class Recorder
     /// <summary>The activity current inside each <see cref="TestHandlers.Traced"/> attempt (null when none), by task id.</summary>
     public ConcurrentDictionary<long, System.Diagnostics.Activity?> Activities { get; } = new();
 
+    /// <summary>The culture and UI culture current inside each <see cref="TestHandlers.Cultured"/> attempt, by task id.</summary>
+    public ConcurrentDictionary<long, (System.Globalization.CultureInfo Culture, System.Globalization.CultureInfo UiCulture)> Cultures { get; } = new();
+
     /// <summary>Handlers of the "limited" queue running right now, and the most ever at once.</summary>
     public int LimitedRunning;
 
@@ -92,6 +95,11 @@ public sealed class TestHandlers(Recorder recorder)
     /// <summary>Records the activity it runs under.</summary>
     [QueueTask(Name = "test.traced", Queue = "traced")]
     public void Traced(OrderPayload payload, TaskContext context) => recorder.Activities[context.Id] = System.Diagnostics.Activity.Current;
+
+    /// <summary>Records the culture it runs under.</summary>
+    [QueueTask(Name = "test.cultured")]
+    public void Cultured(OrderPayload payload, TaskContext context) =>
+        recorder.Cultures[context.Id] = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture);
 
     [QueueTask(Name = "test.mail", Queue = "emails")]
     public void Mail(OrderPayload payload) => recorder.Order.Enqueue(payload.Label);
