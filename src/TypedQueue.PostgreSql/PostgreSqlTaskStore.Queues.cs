@@ -279,7 +279,7 @@ internal sealed partial class PostgreSqlTaskStore
             UPDATE {s}.tq_tasks
             SET state = 2, attempts = attempts + 1, worker_id = $1, lease_expires_at = $2, started_at = $3
             WHERE id = ANY ($4::bigint[]) AND state = 1
-            RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
+            RETURNING {TaskRows.ClaimedColumns}
             """;
 
         // Each lane's best candidates, locked: a concurrent claimer skips them rather than waiting or taking them too.

@@ -6,8 +6,9 @@ using System.Text;
 namespace TypedQueue.Benchmarks;
 
 /// <summary>
-/// <c>--alloc-types</c> (drain, end-to-end and the enqueue scenarios): the runtime's allocation sampling (one GC AllocationTick event per ~100 KB allocated, naming the
-/// type that crossed the mark) summed by type, so a scenario's alloc/op can be split into what allocates it.
+/// <c>--alloc-types</c> (drain, end-to-end and the enqueue scenarios): the runtime's allocation sampling (one GC
+/// AllocationTick event per ~100 KB allocated, naming the type that crossed the mark) summed by type, so a scenario's
+/// alloc/op can be split into what allocates it; with the process CPU, thread-pool work items and GCs of the same part.
 /// </summary>
 internal sealed class AllocationSampler : EventListener
 {
@@ -15,6 +16,12 @@ internal sealed class AllocationSampler : EventListener
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
     private readonly ConcurrentDictionary<string, long> _bytesByType = new(StringComparer.Ordinal);
     private volatile bool _recording;
+
+    // At Begin, the counters' values; after End, what the measured part added.
+    private TimeSpan _cpu;
+    private long _workItems;
+    private int _gen0;
+    private TimeSpan _gcPause;
 
     /// <summary>The sampler of this process, when <c>--alloc-types</c> asked for one.</summary>
     public static AllocationSampler? Current { get; set; }
@@ -39,12 +46,6 @@ internal sealed class AllocationSampler : EventListener
         _gcPause = GC.GetTotalPauseDuration() - _gcPause;
         _cpu = Environment.CpuUsage.TotalTime - _cpu;
     }
-
-    private TimeSpan _cpu;
-
-    private long _workItems;
-    private int _gen0;
-    private TimeSpan _gcPause;
 
     /// <summary>The top types by sampled bytes, as table lines.</summary>
     public string Report(long operations, int top = 30)

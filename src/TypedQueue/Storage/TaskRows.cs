@@ -6,7 +6,8 @@ namespace TypedQueue.Storage;
 
 /// <summary>
 /// How every store reads a task: for inspection (<see cref="Columns"/>, <see cref="Read"/>) and as a claim's RETURNING
-/// list (<see cref="ReadClaimed"/>). <c>time</c> reads a stored instant the store's way (Unix ms, or timestamptz).
+/// list (<see cref="ClaimedColumns"/>, <see cref="ReadClaimed"/>; the SQLite store reads that list straight from its
+/// statement instead, in the same order). <c>time</c> reads a stored instant the store's way (Unix ms, or timestamptz).
 /// </summary>
 internal static class TaskRows
 {
@@ -34,7 +35,10 @@ internal static class TaskRows
         IdempotencyKey = reader.IsDBNull(16) ? null : reader.GetString(16),
     };
 
-    /// <summary>A row of a claim's RETURNING list: id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state.</summary>
+    /// <summary>The columns a claim returns, in the order <see cref="ReadClaimed"/> expects.</summary>
+    public const string ClaimedColumns = "id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state";
+
+    /// <summary>A row of a claim's RETURNING list (<see cref="ClaimedColumns"/>).</summary>
     public static ClaimedTask ReadClaimed(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> time) => new(
         Id: reader.GetInt64(0),
         Name: reader.GetString(1),

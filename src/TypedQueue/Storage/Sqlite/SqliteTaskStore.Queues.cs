@@ -33,11 +33,11 @@ internal sealed partial class SqliteTaskStore
     internal const string LaneLifoSql =
         "SELECT id, priority, run_at FROM tq_tasks INDEXED BY tq_tasks_lane_lifo WHERE state = 1 AND queue = $queue AND name = $name ORDER BY priority DESC, run_at DESC, id DESC LIMIT $limit + 0";
 
-    private const string ClaimByIdSql = """
+    private const string ClaimByIdSql = $"""
         UPDATE tq_tasks
         SET state = 2, attempts = attempts + 1, worker_id = $worker, lease_expires_at = $lease, started_at = $now
         WHERE id IN (SELECT value FROM json_each($ids)) AND state = 1
-        RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
+        RETURNING {TaskRows.ClaimedColumns}
         """;
 
     private readonly LaneClaimPlanner _planner = new();

@@ -16,14 +16,14 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     /// Claims the best pending tasks in one statement. INDEXED BY pins the walk to the pending index, so the cost stays
     /// O(log n + claimed) however deep the backlog, whatever the planner's statistics say. <c>LIMIT $max + 0</c>, not
     /// <c>LIMIT $max</c>: SQLite (3.53) compiles a bare bound LIMIT's value into the plan, and binding such a parameter
-    /// (Microsoft.Data.Sqlite binds every parameter on every execution) expires the statement, so the kept statement was
+    /// (every claim binds it) expires the statement, so the kept statement was
     /// recompiled on every claim, whatever the value (8 % of a drain's CPU).
     /// </summary>
-    internal const string ClaimSql = """
+    internal const string ClaimSql = $"""
         UPDATE tq_tasks
         SET state = 2, attempts = attempts + 1, worker_id = $worker, lease_expires_at = $lease, started_at = $now
         WHERE id IN (SELECT id FROM tq_tasks INDEXED BY tq_tasks_pending WHERE state = 1 ORDER BY priority DESC, run_at, id LIMIT $max + 0)
-        RETURNING id, name, queue, priority, payload, attempts, max_attempts, enqueued_at, run_at, idempotency_key, trace_parent, trace_state
+        RETURNING {TaskRows.ClaimedColumns}
         """;
 
     /// <summary>Marks a plain success (no result) done, only while its worker holds the task.</summary>
@@ -258,9 +258,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     }
 
     /// <summary>
-    /// Runs a claim statement and reads its RETURNING list (id, name, queue, priority, payload, attempts, max_attempts,
-    /// enqueued_at, run_at, idempotency_key, trace_parent, trace_state) into <paramref name="claimed"/>. Names and queues
-    /// repeat from task to task, so each is decoded once and shared.
+    /// Runs a claim statement and reads its RETURNING list (<see cref="TaskRows.ClaimedColumns"/>, in that order) into
+    /// <paramref name="claimed"/>. Names and queues repeat from task to task, so each is decoded once and shared.
     /// </summary>
     private void ReadClaimed(SqliteStatement claim, List<ClaimedTask> claimed)
     {
