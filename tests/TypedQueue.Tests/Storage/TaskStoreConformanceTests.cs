@@ -158,6 +158,39 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Many_outcomes_in_one_batch_each_reach_their_own_task_once()
+    {
+        // 38 plain successes (more than one statement's worth on SQLite), each with its own time, mixed with a success
+        // that has a result, a dead task, a late finisher that no longer holds its task and, last, an outcome for a task
+        // that was never claimed.
+        var ids = await Store.InsertManyAsync([.. Enumerable.Range(0, 41).Select(i => New($"t{i}"))], default);
+        Assert.Equal(40, (await ClaimTasksAsync(Claim("w", 40))).Count);
+        TaskCompletion Outcome(long id, int i) => i switch
+        {
+            5 => new TaskCompletion(id, "w", TaskOutcome.Succeeded, T0.AddSeconds(i), Result: "42"),
+            20 => new TaskCompletion(id, "w", TaskOutcome.Dead, T0.AddSeconds(i), Error: new TaskError("T", "m", null)),
+            33 => new TaskCompletion(id, "gone", TaskOutcome.Succeeded, T0.AddSeconds(i)),
+            _ => new TaskCompletion(id, "w", TaskOutcome.Succeeded, T0.AddSeconds(i)),
+        };
+
+        Assert.Equal(39, await Store.CompleteManyAsync([.. ids.Select((id, i) => Outcome(id, i))], default));
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var task = (await Store.GetAsync(ids[i], default))!;
+            Assert.Equal(i switch { 20 => TaskState.Dead, 33 => TaskState.Running, 40 => TaskState.Pending, _ => TaskState.Succeeded }, task.State);
+            Assert.Equal(i is 33 or 40 ? null : T0.AddSeconds(i), task.FinishedAt);
+            Assert.Equal(i == 5 ? "42" : null, task.Result);
+        }
+
+        // The never-claimed task now runs under the same worker: a later, smaller batch of another task's outcome leaves it be.
+        Assert.Equal(ids[40], Assert.Single(await ClaimTasksAsync(Claim("w", 1))).Id);
+        Assert.Equal(1, await Store.CompleteManyAsync([new TaskCompletion(ids[33], "w", TaskOutcome.Succeeded, T0.AddMinutes(1))], default));
+        Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[40], default))!.State);
+        Assert.Equal(TaskState.Succeeded, (await Store.GetAsync(ids[33], default))!.State);
+    }
+
+    [SkippableFact]
     public async Task Retry_schedules_the_task_again_and_keeps_the_error()
     {
         var ids = await Store.InsertManyAsync([New("a")], default);
