@@ -4,7 +4,7 @@ using TypedQueue.Benchmarks;
 
 // Three roles, one executable:
 //   (no role)                          the suite: runs each scenario in a fresh child process, prints the table, --json FILE
-//   --scenario NAME --result-file F    one scenario, its rows written to F (so each scenario's peak RSS is its own);
+//   --scenario NAME [--result-file F]  one scenario, its rows written to F or the console (each scenario's peak RSS is its own);
 //                                      --alloc-types also prints the sampled allocations by type to stderr
 //   --child-enqueuer --db F --n N --rate R   the enqueuing side of latency-crossprocess
 var arguments = new Arguments(args);
@@ -24,7 +24,16 @@ if (arguments.Value("--scenario") is { } scenario)
 
     var rss = Metrics.PeakRssMb();
     rows = [.. rows.Select(r => r with { PeakRssMb = rss })];
-    await File.WriteAllTextAsync(arguments.Value("--result-file")!, JsonSerializer.Serialize(rows, BenchmarkJsonContext.Default.ListScenarioResult));
+    var json = JsonSerializer.Serialize(rows, BenchmarkJsonContext.Default.ListScenarioResult);
+    if (arguments.Value("--result-file") is { } resultFile)
+    {
+        await File.WriteAllTextAsync(resultFile, json);
+    }
+    else
+    {
+        Console.WriteLine(json); // run by hand: the rows go to the console
+    }
+
     return 0;
 }
 
