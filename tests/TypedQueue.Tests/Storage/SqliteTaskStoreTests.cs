@@ -142,6 +142,33 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
         Assert.Equal([$"SCAN {SqliteTaskStore.SucceedManyRows}-ROW VALUES CLAUSE", "SEARCH tq_tasks USING INTEGER PRIMARY KEY (rowid=?)"], plan);
     }
 
+    [Fact]
+    public async Task A_failed_batch_of_outcomes_is_written_not_at_all_and_leaves_nothing_for_the_next()
+    {
+        // The 19th success fails (a trigger stands in for a disk error) after a full statement of 16 already ran.
+        var ids = await Store.InsertManyAsync([.. Enumerable.Range(0, 20).Select(i => new NewTask($"t{i}", "default", 0, 3, "{}", T0, T0, null))], default);
+        Assert.Equal(20, (await Store.ClaimAvailableAsync(new ClaimRequest("w", 20, T0, T0.AddMinutes(5)), [], default)).Tasks.Count);
+        await using var connection = new SqliteConnection($"Data Source={_db.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE TRIGGER fail BEFORE UPDATE OF state ON tq_tasks WHEN NEW.state = 3 AND OLD.id = {ids[18]} BEGIN SELECT RAISE(ABORT, 'disk'); END";
+        await command.ExecuteNonQueryAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Store.CompleteManyAsync([.. ids.Select(id => new TaskCompletion(id, "w", TaskOutcome.Succeeded, T0))], default));
+        foreach (var id in ids)
+        {
+            Assert.Equal(TaskState.Running, (await Store.GetAsync(id, default))!.State);
+        }
+
+        command.CommandText = "DROP TRIGGER fail";
+        await command.ExecuteNonQueryAsync();
+        Assert.Equal(1, await Store.CompleteManyAsync([new TaskCompletion(ids[0], "w", TaskOutcome.Succeeded, T0)], default));
+        foreach (var id in ids.Skip(1))
+        {
+            Assert.Equal(TaskState.Running, (await Store.GetAsync(id, default))!.State);
+        }
+    }
+
     [Theory]
     [InlineData(SqliteTaskStore.PromoteSql, "SEARCH tq_tasks USING INDEX tq_tasks_scheduled (run_at<?)")]
     [InlineData(SqliteTaskStore.NextDueSql, "SEARCH tq_tasks USING COVERING INDEX tq_tasks_scheduled")]

@@ -160,8 +160,8 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     [SkippableFact]
     public async Task Many_outcomes_in_one_batch_each_reach_their_own_task_once()
     {
-        // 38 plain successes (more than one statement's worth on SQLite), each with its own time, mixed with a success
-        // that has a result, a dead task, a late finisher that no longer holds its task and, last, an outcome for a task
+        // 37 plain successes (more than one statement's worth on SQLite), each with its own time, mixed with a success
+        // that has a result, a dead task, a late finisher that no longer holds its task and, last, a success for a task
         // that was never claimed.
         var ids = await Store.InsertManyAsync([.. Enumerable.Range(0, 41).Select(i => New($"t{i}"))], default);
         Assert.Equal(40, (await ClaimTasksAsync(Claim("w", 40))).Count);
@@ -188,6 +188,27 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, await Store.CompleteManyAsync([new TaskCompletion(ids[33], "w", TaskOutcome.Succeeded, T0.AddMinutes(1))], default));
         Assert.Equal(TaskState.Running, (await Store.GetAsync(ids[40], default))!.State);
         Assert.Equal(TaskState.Succeeded, (await Store.GetAsync(ids[33], default))!.State);
+    }
+
+    [SkippableFact]
+    public async Task A_task_twice_in_one_batch_keeps_its_first_outcome()
+    {
+        // A rescued lease can leave two finished runs of one task by the same worker in one batch: the first outcome stands.
+        var ids = await Store.InsertManyAsync([New("a"), New("b")], default);
+        Assert.Equal(2, (await ClaimTasksAsync(Claim("w", 2))).Count);
+
+        var written = await Store.CompleteManyAsync(
+        [
+            new TaskCompletion(ids[0], "w", TaskOutcome.Succeeded, T0.AddSeconds(1)),
+            new TaskCompletion(ids[1], "w", TaskOutcome.Succeeded, T0.AddSeconds(1)),
+            new TaskCompletion(ids[0], "w", TaskOutcome.Released, T0.AddSeconds(2)),
+        ], default);
+
+        Assert.Equal(2, written);
+        var first = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal(TaskState.Succeeded, first.State);
+        Assert.Equal(T0.AddSeconds(1), first.FinishedAt);
+        Assert.Equal(TaskState.Succeeded, (await Store.GetAsync(ids[1], default))!.State);
     }
 
     [SkippableFact]

@@ -31,7 +31,8 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     /// <summary>
     /// Marks up to <see cref="SucceedManyRows"/> plain successes (no result) done, each only while its worker holds the
-    /// task: rows of ($idN, $atN, $workerN), looked up by id; a row whose id is NULL matches nothing.
+    /// task: rows of ($idN, $atN, $workerN), looked up by id; a row whose id is NULL matches nothing. Should one task be
+    /// in two rows, it is marked done once, with either row's time.
     /// </summary>
     internal static readonly string SucceedManySql = $"""
         UPDATE tq_tasks SET state = 3, finished_at = v.column2, result = NULL, worker_id = NULL, lease_expires_at = NULL
@@ -369,6 +370,14 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 }
 
                 continue;
+            }
+
+            if (successes > 0)
+            {
+                // The successes bound so far go first: outcomes keep their batch order (one task twice in a batch, after a
+                // rescued lease: its first outcome wins, as when each was a statement of its own).
+                written += _succeedMany!.Execute();
+                successes = 0;
             }
 
             (TaskState State, long? Finished, long? RunAt) row = completion.Outcome switch
