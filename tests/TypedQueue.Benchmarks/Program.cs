@@ -5,7 +5,8 @@ using TypedQueue.Benchmarks;
 // Three roles, one executable:
 //   (no role)                          the suite: runs each scenario in a fresh child process, prints the table, --json FILE
 //   --scenario NAME [--result-file F]  one scenario, its rows written to F or the console (each scenario's peak RSS is its own);
-//                                      --alloc-types also prints the sampled allocations by type to stderr
+//                                      --alloc-types also prints the sampled allocations by type to stderr;
+//                                      run it with DOTNET_TC_CallCountingDelayMs=0, as the suite does (see ChildProcess)
 //   --child-enqueuer --db F --n N --rate R   the enqueuing side of latency-crossprocess
 var arguments = new Arguments(args);
 if (arguments.Has("--child-enqueuer"))
@@ -15,6 +16,11 @@ if (arguments.Has("--child-enqueuer"))
 
 if (arguments.Value("--scenario") is { } scenario)
 {
+    if (Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") != "0")
+    {
+        Console.Error.WriteLine("note: the suite runs every scenario with DOTNET_TC_CallCountingDelayMs=0 (see ChildProcess); set it for figures comparable with the suite's.");
+    }
+
     using var sampler = AllocationSampler.Current = arguments.Has("--alloc-types") ? new AllocationSampler() : null;
     var rows = await Scenarios.RunAsync(scenario, arguments);
     if (sampler is not null)
