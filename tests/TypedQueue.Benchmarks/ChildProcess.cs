@@ -8,7 +8,7 @@ namespace TypedQueue.Benchmarks;
 /// promotes hot methods to optimized code only after 100 ms without new methods being compiled, and each warm-up round
 /// that starts a host (a new DI container, new scheduler) compiles new ones, so with the default delay the measured run
 /// still ran partly unoptimized code and tiered up while it was measured (drain, 3 alternating pairs: 44-51k/s at 32 us
-/// of CPU per task with the default, 63-73k/s at 19-23 us without the delay; Quartz RAM 30-58k vs 59-77k/s).
+/// of CPU per task with the default, 62-73k/s at 19-23 us without the delay; Quartz RAM 30-58k vs 59-77k/s).
 /// </summary>
 internal static class ChildProcess
 {
