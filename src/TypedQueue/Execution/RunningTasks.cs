@@ -66,7 +66,6 @@ internal sealed class RunningTask : IDisposable
     private readonly CancellationTokenSource _source;
     private readonly TimeProvider _timeProvider;
     private readonly DateTimeOffset? _deadline;
-    private readonly Lock _gate = new();
     private ITimer? _timeout;
     private bool _disposed;
     private int _reason;
@@ -111,7 +110,7 @@ internal sealed class RunningTask : IDisposable
             return;
         }
 
-        lock (_gate)
+        lock (this) // internal and sealed: nobody else locks it, and no lock object per attempt
         {
             if (_disposed || _timeout is not null)
             {
@@ -138,7 +137,7 @@ internal sealed class RunningTask : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
+        lock (this) // internal and sealed: nobody else locks it, and no lock object per attempt
         {
             _disposed = true;
             _timeout?.Dispose();

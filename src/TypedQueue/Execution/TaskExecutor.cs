@@ -30,7 +30,7 @@ internal sealed class TaskExecutor(
 
     private readonly TimeSpan _defaultTimeout = options.Value.DefaultTimeout;
 
-    public async Task<TaskCompletion> ExecuteAsync(ClaimedTask task, string workerId, CancellationToken stopping)
+    public async ValueTask<TaskCompletion> ExecuteAsync(ClaimedTask task, string workerId, CancellationToken stopping)
     {
         // Telemetry: a consumer span when someone listens (null otherwise), the queue wait, and a timestamp for the run time.
         using var activity = TaskTracing.StartProcess(task);
