@@ -43,7 +43,8 @@ internal sealed class TaskQueue : ITaskQueue
         try
         {
             var (traceParent, traceState) = TaskTracing.CurrentContext();
-            NewTask[] rows = [ToNewTask(task, task.SerializePayload(payload), options, _timeProvider.GetUtcNow(), traceParent, traceState)];
+            var now = _timeProvider.GetUtcNow(); // when the call began, before serializing (as for a batch)
+            NewTask[] rows = [ToNewTask(task, task.SerializePayload(payload), options, now, traceParent, traceState)];
             await EnsureMigratedAsync().ConfigureAwait(false);
             var ids = await _store.InsertManyAsync(rows, cancellationToken).ConfigureAwait(false);
             Published(task, activity, ids, wake: true);
@@ -71,8 +72,9 @@ internal sealed class TaskQueue : ITaskQueue
     }
 
     /// <summary>
-    /// Every enqueue: one producer span for the call (each task carries its context), the rows in one insert, the
-    /// enqueued counter. With the application's <paramref name="transaction"/> (the outbox), the store checks the schema
+    /// Every enqueue of many payloads, and every enqueue in the application's transaction (a single enqueue of our own has
+    /// its own path, <see cref="EnqueueAsync{TPayload}(TaskDefinition{TPayload}, TPayload, EnqueueOptions?, CancellationToken)"/>):
+    /// one producer span for the call (each task carries its context), the rows in one insert, the enqueued counter. With the application's <paramref name="transaction"/> (the outbox), the store checks the schema
     /// itself, inside that transaction or beside it (a migration of ours could otherwise wait for the very transaction
     /// the caller holds open), and nobody is woken: the rows are invisible until the caller commits. PostgreSQL's
     /// NOTIFY fires on commit; SQLite's workers notice the commit at their next poll.
@@ -289,8 +291,11 @@ internal sealed class TaskQueue : ITaskQueue
         }
     }
 
-    // A due task wakes the worker at once; a scheduled one wakes it to recompute how long to sleep.
-    /// <summary>After an insert: the span gets the id of a single task, the counter the rows, the local worker a wake-up (not for the outbox: its rows are invisible until the caller commits).</summary>
+    /// <summary>
+    /// After an insert: the span gets the id of a single task, the counter the rows, and the local worker a wake-up (a due
+    /// task wakes it at once; a scheduled one wakes it to recompute how long to sleep), except for the outbox, whose rows
+    /// are invisible until the caller commits.
+    /// </summary>
     private void Published<TPayload>(TaskDefinition<TPayload> task, System.Diagnostics.Activity? activity, long[] ids, bool wake)
     {
         if (ids.Length == 1)

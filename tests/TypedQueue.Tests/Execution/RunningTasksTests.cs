@@ -79,4 +79,46 @@ public sealed class RunningTasksTests
         Assert.True(attempt.WaitsForTimer);
         Assert.Equal(RunningTask.StopReason.None, attempt.Reason);
     }
+
+    [Fact]
+    public async Task An_overdue_timer_fires_inside_the_lock_and_a_token_callback_may_reenter_it()
+    {
+        var attempt = new RunningTask(1, TimeSpan.FromMinutes(30), _time, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(31)); // no sweep: nothing armed yet
+        var token = attempt.Token;
+        using var registration = token.Register(attempt.Dispose); // re-enters the lock on the same thread
+
+        await Task.Run(attempt.ArmTimeout).WaitAsync(TimeSpan.FromSeconds(10)); // the fake timer is due at once: it fires inside ArmTimeout
+
+        Assert.True(token.IsCancellationRequested);
+        Assert.Equal(RunningTask.StopReason.TimedOut, attempt.Reason);
+    }
+
+    [Fact]
+    public void The_first_reason_wins_and_a_cancel_after_dispose_is_ignored()
+    {
+        var attempt = new RunningTask(1, TimeSpan.FromMilliseconds(500), _time, CancellationToken.None);
+        attempt.Cancel(RunningTask.StopReason.CancelRequested);
+        _time.Advance(TimeSpan.FromSeconds(1)); // the timeout fires too, later
+        attempt.Dispose();
+        attempt.Cancel(RunningTask.StopReason.TimedOut); // the timer or a sweep racing the end of the attempt
+
+        Assert.Equal(RunningTask.StopReason.CancelRequested, attempt.Reason);
+    }
+
+    [Fact]
+    public async Task Arming_and_disposing_from_many_threads_never_leaves_a_timer_behind()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var attempt = new RunningTask(i, TimeSpan.FromMinutes(30), _time, CancellationToken.None);
+            using var start = new Barrier(2);
+            var arm = Task.Run(() => { start.SignalAndWait(); attempt.ArmTimeout(); });
+            var dispose = Task.Run(() => { start.SignalAndWait(); attempt.Dispose(); });
+            await Task.WhenAll(arm, dispose).WaitAsync(TimeSpan.FromSeconds(10));
+
+            _time.Advance(TimeSpan.FromMinutes(31)); // a timer created before Dispose was disposed by it; none after
+            Assert.Equal(RunningTask.StopReason.None, attempt.Reason);
+        }
+    }
 }

@@ -15,6 +15,40 @@ public sealed class WorkerTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     [Fact]
+    public async Task A_task_is_enqueued_at_the_time_the_call_began_whatever_serializing_its_payload_takes()
+    {
+        // Serializing is the caller's work, not the queue's: the enqueue time (and a delay counted from it) is when the
+        // call began, for one payload as for a batch. The payload's converter moves the clock on by a second.
+        var t0 = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(t0);
+        await using var host = TestHost.Build(_db.Path, timeProvider: time);
+        var slow = new TaskDefinition<SlowPayload>("tests.slow-to-serialize", "default", 0, 3,
+            System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<SlowPayload>(new System.Text.Json.JsonSerializerOptions { TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine() }, new SlowPayloadConverter(time)),
+            static (_, _, _, _) => ValueTask.FromResult<string?>(null));
+
+        var one = await host.Queue.EnqueueAsync(slow, new SlowPayload("one"), new EnqueueOptions { Delay = TimeSpan.FromMinutes(1) });
+        var many = await host.Queue.EnqueueManyAsync(slow, [new SlowPayload("a"), new SlowPayload("b")], new EnqueueOptions { Delay = TimeSpan.FromMinutes(1) });
+
+        var single = (await host.Queue.GetTaskAsync(one))!;
+        Assert.Equal((t0, t0.AddMinutes(1)), (single.EnqueuedAt, single.ScheduledAt));
+        var batch = (await host.Queue.GetTaskAsync(many[1]))!;
+        Assert.Equal((t0.AddSeconds(1), t0.AddSeconds(1).AddMinutes(1)), (batch.EnqueuedAt, batch.ScheduledAt));
+    }
+
+    private sealed record SlowPayload(string Value);
+
+    private sealed class SlowPayloadConverter(FakeTimeProvider time) : System.Text.Json.Serialization.JsonConverter<SlowPayload>
+    {
+        public override SlowPayload Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => new(reader.GetString()!);
+
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, SlowPayload value, System.Text.Json.JsonSerializerOptions options)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            writer.WriteStringValue(value.Value);
+        }
+    }
+
+    [Fact]
     public async Task Handlers_run_with_the_culture_the_host_was_started_with()
     {
         // An app that sets its culture in Main, before the host starts: handlers format and localize with it, as code
