@@ -74,10 +74,11 @@ internal sealed class TaskQueue : ITaskQueue
     /// <summary>
     /// Every enqueue of many payloads, and every enqueue in the application's transaction (a single enqueue of our own has
     /// its own path, <see cref="EnqueueAsync{TPayload}(TaskDefinition{TPayload}, TPayload, EnqueueOptions?, CancellationToken)"/>):
-    /// one producer span for the call (each task carries its context), the rows in one insert, the enqueued counter. With the application's <paramref name="transaction"/> (the outbox), the store checks the schema
-    /// itself, inside that transaction or beside it (a migration of ours could otherwise wait for the very transaction
-    /// the caller holds open), and nobody is woken: the rows are invisible until the caller commits. PostgreSQL's
-    /// NOTIFY fires on commit; SQLite's workers notice the commit at their next poll.
+    /// one producer span for the call (each task carries its context), the rows in one insert, the enqueued counter.
+    /// With the application's <paramref name="transaction"/> (the outbox), the store checks the schema itself, inside
+    /// that transaction or beside it (a migration of ours could otherwise wait for the very transaction the caller holds
+    /// open), and nobody is woken: the rows are invisible until the caller commits. PostgreSQL's NOTIFY fires on commit;
+    /// SQLite's workers notice the commit at their next poll.
     /// </summary>
     private async ValueTask<IReadOnlyList<long>> PublishAsync<TPayload>(TaskDefinition<TPayload> task, IEnumerable<TPayload> payloads, EnqueueOptions? options, System.Data.Common.DbTransaction? transaction, CancellationToken cancellationToken)
     {
