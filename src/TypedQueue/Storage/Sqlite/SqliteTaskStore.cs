@@ -365,20 +365,15 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 succeed.Bind(3 * successes + 3, completion.WorkerId);
                 if (++successes == SucceedManyRows)
                 {
-                    written += succeed.Execute();
-                    successes = 0;
+                    WriteSuccesses();
                 }
 
                 continue;
             }
 
-            if (successes > 0)
-            {
-                // The successes bound so far go first: outcomes keep their batch order (one task twice in a batch, after a
-                // rescued lease: its first outcome wins, as when each was a statement of its own).
-                written += _succeedMany!.Execute();
-                successes = 0;
-            }
+            // The successes bound so far go first: outcomes keep their batch order (one task twice in a batch, after a
+            // rescued lease: its first outcome wins, as when each was a statement of its own).
+            WriteSuccesses();
 
             (TaskState State, long? Finished, long? RunAt) row = completion.Outcome switch
             {
@@ -404,13 +399,18 @@ internal sealed partial class SqliteTaskStore : ITaskStore
             written += complete.Execute();
         }
 
-        if (successes > 0)
-        {
-            // The rows not bound this time are NULL (each execution clears its bindings), and a NULL id matches nothing.
-            written += _succeedMany!.Execute();
-        }
-
+        WriteSuccesses();
         return written;
+
+        // Rows not bound this time are NULL (each execution clears its bindings), and a NULL id matches nothing.
+        void WriteSuccesses()
+        {
+            if (successes > 0)
+            {
+                written += _succeedMany!.Execute();
+                successes = 0;
+            }
+        }
     }
 
     public Task<IReadOnlyList<long>> ExtendLeasesAsync(string workerId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
