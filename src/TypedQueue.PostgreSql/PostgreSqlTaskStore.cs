@@ -366,7 +366,7 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
                 TaskOutcome.Dead => (TaskState.Dead, (DateTime?)at, (DateTime?)null),
                 TaskOutcome.Cancelled => (TaskState.Cancelled, (DateTime?)at, (DateTime?)null),
                 TaskOutcome.Retry => (TaskState.Scheduled, (DateTime?)null, (completion.RetryAt ?? completion.At).UtcDateTime),
-                TaskOutcome.Released => (TaskState.Pending, (DateTime?)null, (DateTime?)null),
+                TaskOutcome.Released => (TaskState.Pending, (DateTime?)at, (DateTime?)null), // finished at `at` only if its cancellation was requested
                 _ => throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown outcome."),
             };
             ids[i] = completion.Id;
@@ -819,10 +819,10 @@ internal sealed partial class PostgreSqlTaskStore : ITaskStore
 
         public string CompleteMany { get; } = $"""
             UPDATE {s}.tq_tasks t
-            SET state = d.state,
+            SET state = CASE WHEN d.give_back = 1 AND t.cancel_requested THEN 5 ELSE d.state END,
                 attempts = t.attempts - d.give_back,
                 run_at = COALESCE(d.run_at, t.run_at),
-                finished_at = d.finished_at,
+                finished_at = CASE WHEN d.give_back = 1 AND NOT t.cancel_requested THEN NULL ELSE d.finished_at END,
                 result = d.result,
                 error_type = COALESCE(d.error_type, t.error_type),
                 error_message = COALESCE(d.error_message, t.error_message),

@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(2003, LogLevel.Information, "Task {TaskId} ({TaskName}) was cancelled during attempt {Attempt}")]
     public static partial void TaskCancelled(ILogger logger, long taskId, string taskName, int attempt);
 
+    [LoggerMessage(1007, LogLevel.Debug, "TypedQueue worker {WorkerId} gave back {Count} tasks it had claimed ahead and not started")]
+    public static partial void ClaimedAheadReturned(ILogger logger, string workerId, int count);
+
     [LoggerMessage(1006, LogLevel.Information, "TypedQueue worker {WorkerId} is stopping: waiting up to {GracePeriod} for {Count} running tasks")]
     public static partial void WaitingForRunningTasks(ILogger logger, string workerId, int count, TimeSpan gracePeriod);
 

@@ -31,7 +31,13 @@ internal sealed class RunningTasks(TimeProvider timeProvider) : IDisposable
 
     public void Remove(RunningTask task) => _byId.TryRemove(new KeyValuePair<long, RunningTask>(task.Id, task));
 
-    /// <summary>Fires the token of a task running here; false when it does not run in this process.</summary>
+    /// <summary>
+    /// The worker's hook for tasks it claimed ahead and has not started: cancels one so it never starts; false when it
+    /// does not wait there.
+    /// </summary>
+    public Func<long, bool>? CancelWaiting { get; set; }
+
+    /// <summary>Fires the token of a task running here, or cancels one waiting to start; false when neither is here.</summary>
     public bool RequestCancel(long id)
     {
         if (_byId.TryGetValue(id, out var task))
@@ -40,7 +46,7 @@ internal sealed class RunningTasks(TimeProvider timeProvider) : IDisposable
             return true;
         }
 
-        return false;
+        return CancelWaiting?.Invoke(id) ?? false;
     }
 
     public void Dispose()

@@ -9,10 +9,11 @@ using TypedQueue.Storage;
 namespace TypedQueue.Execution;
 
 /// <summary>
-/// The worker loop: claims only as many tasks as it has free slots (in batches), hands each to the executor, writes
-/// finished outcomes in the same transaction as the next claim, and sleeps until a slot frees, an in-process enqueue
-/// wakes it, the next scheduled task falls due, or the poll interval passes. Beside it run the heartbeat
-/// (<see cref="KeepLeasesAsync"/>) and the recurring-task scheduler.
+/// The worker loop: claims as many tasks as it has free slots (in batches; with quick tasks, a few more, see
+/// <see cref="TypedQueueOptions.ClaimAhead"/>), hands each to the executor, writes finished outcomes in the same
+/// transaction as the next claim, and sleeps until a slot frees, an in-process enqueue wakes it, the next scheduled task
+/// falls due, or the poll interval passes. Beside it run the heartbeat (<see cref="KeepLeasesAsync"/>) and the
+/// recurring-task scheduler.
 /// </summary>
 internal sealed class TaskWorker : BackgroundService
 {
@@ -31,13 +32,33 @@ internal sealed class TaskWorker : BackgroundService
     private readonly ClaimPolicy _policy;
     private readonly Dictionary<string, int> _queueLimits;
     private readonly Dictionary<string, int> _runningByQueue = new(StringComparer.Ordinal);
-    private int _running;
+    private int _running; // claimed and not finished: running handlers and tasks claimed ahead
     private TaskCompletionSource? _allIdle;
 
-    // Once busy with a backlog, the loop claims again only when a quarter of the slots are free (see ExecuteAsync), so a
-    // finishing task wakes it only then, or when it was the last one: a wake-up per task is a thread hop and a timer.
-    private readonly int _batchThreshold;
+    // Once busy with a backlog, the loop claims again only when a quarter of its depth (slots plus the tasks it may claim
+    // ahead) is free (see ExecuteAsync), so a finishing task wakes it only then, or when it was the last one: a wake-up
+    // per task is a thread hop and a timer.
+    private volatile int _claimDepth;
     private volatile bool _backlog;
+
+    // Claiming ahead (TypedQueueOptions.ClaimAhead). With quick tasks the writer's transactions, not the handlers, bound a
+    // drain, and a transaction costs less per task the more tasks it serves: 20,000-task drains went from 60-77k to
+    // 76-99k tasks/s with up to 64 tasks claimed ahead of 64 slots. _ahead holds them in claim order; under its lock,
+    // _executing counts the handlers running (never above Concurrency) and _aheadClosed stops them starting at shutdown.
+    private readonly Queue<AheadTask> _ahead = new();
+    private int _executing;
+    private bool _aheadClosed;
+    private int _finished; // handlers finished, ever: the pace since the last claim sizes the next claim's extra
+    private int _finishedAtClaim;
+    private long _claimedAtTimestamp;
+    private bool _gaveBackAhead;
+    private volatile bool _writeSoon;
+
+    /// <summary>How soon the slots must free for the tasks claimed ahead, at the pace since the last claim.</summary>
+    internal static readonly TimeSpan AheadHorizon = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>How long a task claimed ahead may wait for a slot before it goes back to the queue.</summary>
+    internal static readonly TimeSpan AheadLimit = TimeSpan.FromMilliseconds(20);
 
     public TaskWorker(
         ITaskStore store,
@@ -65,7 +86,9 @@ internal sealed class TaskWorker : BackgroundService
         _scheduler = scheduler;
         _dataSource = store.ToString() ?? "store";
         _policy = ClaimPolicy.From(_options, handlers.Definitions);
-        _batchThreshold = Math.Max(1, _options.Concurrency / 4);
+        _claimDepth = _options.Concurrency;
+        _runningTasks.CancelWaiting = CancelAhead;
+        _claimedAtTimestamp = _timeProvider.GetTimestamp();
         _queueLimits = _options.Queues.Where(static q => q.Value.Concurrency is not null).ToDictionary(static q => q.Key, static q => q.Value.Concurrency!.Value, StringComparer.Ordinal);
         WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
         _ = queue; // resolving the queue here makes Tasks.X.EnqueueAsync usable in worker-only hosts too.
@@ -107,11 +130,24 @@ internal sealed class TaskWorker : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 _status.LoopRan(_timeProvider.GetUtcNow());
+                // Tasks given back or cancelled before they started are written at once, not with the next claim.
+                var writeSoon = GiveBackAhead(_timeProvider.GetUtcNow(), all: false) | _writeSoon;
+                _writeSoon = false;
                 var running = Volatile.Read(ref _running);
-                var free = _options.Concurrency - running;
-                var claimNow = mustClaim && free > 0 && (free >= _batchThreshold || running == 0);
+                var depth = _claimDepth;
+                var free = depth - running;
+                var claimNow = mustClaim && free > 0 && (free >= BatchThreshold(depth) || running == 0);
+                if (claimNow)
+                {
+                    // The depth for this claim: the slots, plus what the slots free within AheadHorizon at the recent pace.
+                    depth = _options.Concurrency + AheadBudget();
+                    _claimDepth = depth;
+                    free = depth - running;
+                    claimNow = free > 0;
+                }
+
                 var oldest = _completions.OldestAt;
-                var flushNow = oldest is { } waitingSince && (claimNow || !backlog || _completions.Count >= CompletionBuffer.MaxBatch
+                var flushNow = oldest is { } waitingSince && (writeSoon || claimNow || !backlog || _completions.Count >= CompletionBuffer.MaxBatch
                     || waitingSince + CompletionLinger <= _timeProvider.GetUtcNow());
                 if (claimNow || flushNow)
                 {
@@ -121,6 +157,12 @@ internal sealed class TaskWorker : BackgroundService
                     {
                         var now = _timeProvider.GetUtcNow();
                         var request = new ClaimRequest(WorkerId, claimNow ? free : 0, now, now + _options.LeaseDuration, _policy, FreeQueueSlots());
+                        if (claimNow)
+                        {
+                            _finishedAtClaim = Volatile.Read(ref _finished);
+                            _claimedAtTimestamp = _timeProvider.GetTimestamp();
+                        }
+
                         claim = await _store.ClaimAvailableAsync(request, batch, stoppingToken).ConfigureAwait(false);
                         storeRetryDelay = TimeSpan.FromMilliseconds(100);
                     }
@@ -145,11 +187,24 @@ internal sealed class TaskWorker : BackgroundService
                     // alternating runs). Not the Unsafe variant: handlers keep the execution context the host was started
                     // with, as under Task.Run (its culture and UI culture, say; Activity.Current was cleared above); the
                     // work item holds a reference to it, one allocation all the same.
-                    foreach (var task in claim.Tasks)
+                    // Tasks beyond the free slots wait in _ahead; a finishing handler starts the next (RunAsync).
+                    var claimedAt = _timeProvider.GetUtcNow();
+                    lock (_ahead)
                     {
-                        Interlocked.Increment(ref _running);
-                        TrackQueueRunning(task.Queue, +1);
-                        ThreadPool.QueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: true);
+                        foreach (var task in claim.Tasks)
+                        {
+                            Interlocked.Increment(ref _running);
+                            TrackQueueRunning(task.Queue, +1);
+                            if (_executing < _options.Concurrency)
+                            {
+                                _executing++;
+                                ThreadPool.QueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: true);
+                            }
+                            else
+                            {
+                                _ahead.Enqueue(new AheadTask(task, claimedAt));
+                            }
+                        }
                     }
 
                     nextDue = claim.NextScheduledAt;
@@ -195,6 +250,11 @@ internal sealed class TaskWorker : BackgroundService
                     wakeAt = pendingSince + CompletionLinger;
                 }
 
+                if (OldestAheadAt() is { } aheadSince && aheadSince + AheadLimit < wakeAt)
+                {
+                    wakeAt = aheadSince + AheadLimit;
+                }
+
                 var woken = await _wake.WaitUntilAsync(wakeAt, _timeProvider, stoppingToken).ConfigureAwait(false);
                 mustClaim = woken
                     || (nextDue is { } dueNow && dueNow <= _timeProvider.GetUtcNow())
@@ -210,7 +270,8 @@ internal sealed class TaskWorker : BackgroundService
             await schedulerStopping.CancelAsync().ConfigureAwait(false);
             await scheduler.ConfigureAwait(false);
 
-            // Leases stay renewed until every outcome, releases included, is written.
+            // Leases stay renewed until every outcome, releases included, is written. Tasks claimed ahead never start.
+            _ = GiveBackAhead(_timeProvider.GetUtcNow(), all: true);
             await StopRunningAsync(handlersStopping).ConfigureAwait(false);
             await FlushCompletionsAsync().ConfigureAwait(false);
             await keeperStopping.CancelAsync().ConfigureAwait(false);
@@ -261,31 +322,165 @@ internal sealed class TaskWorker : BackgroundService
         }
     }
 
+    /// <summary>Runs a task in one slot, then the tasks claimed ahead while there are any.</summary>
     private async Task RunAsync(ClaimedTask task, CancellationToken handlersStopping)
     {
-        try
+        do
         {
-            _completions.Add(await _executor.ExecuteAsync(task, WorkerId, handlersStopping).ConfigureAwait(false));
+            try
+            {
+                _completions.Add(await _executor.ExecuteAsync(task, WorkerId, handlersStopping).ConfigureAwait(false));
+            }
+            finally
+            {
+                TrackQueueRunning(task.Queue, -1);
+                Interlocked.Increment(ref _finished);
+                Finished(Interlocked.Decrement(ref _running));
+            }
         }
-        finally
-        {
-            TrackQueueRunning(task.Queue, -1);
-            var left = Interlocked.Decrement(ref _running);
-            if (left == 0)
-            {
-                Volatile.Read(ref _allIdle)?.TrySetResult();
-            }
+        while (TryTakeAhead(out task));
+    }
 
-            // Without a backlog the loop writes outcomes as they come; with one, it waits for the claim threshold, a
-            // full outcome batch or the linger anyway.
-            if (left == 0 || !_backlog || _options.Concurrency - left == _batchThreshold || _completions.Count >= CompletionBuffer.MaxBatch)
-            {
-                _wake.Set();
-            }
+    /// <summary>After a task leaves this worker's hands (<paramref name="left"/> remain): wakes the loop when it should look.</summary>
+    private void Finished(int left)
+    {
+        if (left == 0)
+        {
+            Volatile.Read(ref _allIdle)?.TrySetResult();
+        }
+
+        // Without a backlog the loop writes outcomes as they come; with one, it waits for the claim threshold, a full
+        // outcome batch or the linger anyway.
+        var depth = _claimDepth;
+        if (left == 0 || !_backlog || depth - left == BatchThreshold(depth) || _completions.Count >= CompletionBuffer.MaxBatch)
+        {
+            _wake.Set();
         }
     }
 
+    private static int BatchThreshold(int depth) => Math.Max(1, depth / 4);
+
+    /// <summary>
+    /// How many tasks the next claim may take beyond the free slots: as many as the slots free within
+    /// <see cref="AheadHorizon"/> at the pace since the last claim, at most <see cref="TypedQueueOptions.Concurrency"/>;
+    /// none right after tasks went back unstarted. A queue's own concurrency counts the tasks claimed ahead too.
+    /// </summary>
+    private int AheadBudget()
+    {
+        var gaveBack = _gaveBackAhead;
+        _gaveBackAhead = false;
+        var finished = Volatile.Read(ref _finished) - _finishedAtClaim;
+        if (!_options.ClaimAhead || gaveBack || finished <= 0)
+        {
+            return 0;
+        }
+
+        var elapsed = _timeProvider.GetElapsedTime(_claimedAtTimestamp);
+        var budget = elapsed <= TimeSpan.Zero ? _options.Concurrency : finished * AheadHorizon.Ticks / elapsed.Ticks;
+        return (int)Math.Min(budget, _options.Concurrency);
+    }
+
+    /// <summary>Takes the next task claimed ahead into the slot of one that finished, or gives the slot up.</summary>
+    private bool TryTakeAhead(out ClaimedTask task)
+    {
+        lock (_ahead)
+        {
+            if (!_aheadClosed && _ahead.TryDequeue(out var next))
+            {
+                task = next.Task;
+                return true;
+            }
+
+            _executing--;
+            task = null!;
+            return false;
+        }
+    }
+
+    private DateTimeOffset? OldestAheadAt()
+    {
+        lock (_ahead)
+        {
+            return _ahead.TryPeek(out var head) ? head.ClaimedAt : null;
+        }
+    }
+
+    /// <summary>
+    /// Gives back, unstarted and with the attempt unspent, the tasks claimed ahead that have waited
+    /// <see cref="AheadLimit"/> (slow handlers took the slots after all), or all of them when the worker stops.
+    /// </summary>
+    private bool GiveBackAhead(DateTimeOffset now, bool all)
+    {
+        List<ClaimedTask>? given = null;
+        lock (_ahead)
+        {
+            _aheadClosed |= all;
+            while (_ahead.TryPeek(out var head) && (all || head.ClaimedAt + AheadLimit <= now))
+            {
+                (given ??= []).Add(_ahead.Dequeue().Task);
+            }
+        }
+
+        if (given is null)
+        {
+            return false;
+        }
+
+        _gaveBackAhead = true;
+        foreach (var task in given)
+        {
+            _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Released, now));
+            TrackQueueRunning(task.Queue, -1);
+            Finished(Interlocked.Decrement(ref _running));
+        }
+
+        Log.ClaimedAheadReturned(_logger, WorkerId, given.Count);
+        return true;
+    }
+
+    /// <summary>A cancellation request for a task claimed ahead: it never starts, and ends cancelled. False when it does not wait here.</summary>
+    private bool CancelAhead(long id)
+    {
+        AheadTask? cancelled = null;
+        lock (_ahead)
+        {
+            if (_aheadClosed)
+            {
+                return false;
+            }
+
+            // Rotate the queue once, leaving the cancelled task out: the rest keep their order.
+            for (var i = _ahead.Count; i > 0; i--)
+            {
+                var waiting = _ahead.Dequeue();
+                if (cancelled is null && waiting.Task.Id == id)
+                {
+                    cancelled = waiting;
+                }
+                else
+                {
+                    _ahead.Enqueue(waiting);
+                }
+            }
+        }
+
+        if (cancelled is not { Task: var task })
+        {
+            return false;
+        }
+
+        Log.TaskCancelled(_logger, task.Id, task.Name, task.Attempt);
+        _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Cancelled, _timeProvider.GetUtcNow()));
+        TrackQueueRunning(task.Queue, -1);
+        Finished(Interlocked.Decrement(ref _running));
+        _writeSoon = true;
+        _wake.Set();
+        return true;
+    }
+
     private readonly record struct TaskStart(TaskWorker Worker, ClaimedTask Task, CancellationToken Stopping);
+
+    private readonly record struct AheadTask(ClaimedTask Task, DateTimeOffset ClaimedAt);
 
     /// <summary>Free slots of each queue with a concurrency of its own (null when no queue has one).</summary>
     private Dictionary<string, int>? FreeQueueSlots()

@@ -28,6 +28,15 @@ public sealed class TypedQueueOptions
     public int Concurrency { get; set; } = 64;
 
     /// <summary>
+    /// Whether a worker busy with quick tasks may claim up to <see cref="Concurrency"/> more than its free slots: as many as
+    /// its slots free within about a millisecond at the pace since its last claim, so one transaction serves more tasks.
+    /// They wait in the worker, shown as running, and start in claim order as slots free; one that has not started within
+    /// 20 ms, or when the worker stops, goes back to the queue with its attempt unspent. Handlers never run more than
+    /// <see cref="Concurrency"/> at once either way. Off: a worker claims only into free slots.
+    /// </summary>
+    public bool ClaimAhead { get; set; } = true;
+
+    /// <summary>
     /// How often an idle worker looks for work that nothing told it about. In-process enqueues wake it at once, and so do
     /// other processes' commits on PostgreSQL (NOTIFY) and on a SQLite file on a local disk (the worker watches the
     /// file's WAL); the poll bounds the wait where no such notice comes (a network share, a watcher the system refused).

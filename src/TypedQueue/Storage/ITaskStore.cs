@@ -204,7 +204,7 @@ internal enum TaskOutcome
     /// <summary>No attempt left, or a failure no retry can fix.</summary>
     Dead,
 
-    /// <summary>The worker is stopping: give the task back without spending the attempt.</summary>
+    /// <summary>The worker is stopping, or never started the task (claimed ahead): give it back without spending the attempt.</summary>
     Released,
 
     /// <summary>The task's cancellation was requested and the handler stopped.</summary>

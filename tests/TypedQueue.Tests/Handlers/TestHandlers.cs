@@ -17,6 +17,11 @@ public sealed class Recorder
     /// <summary>Completing this lets every <see cref="TestHandlers.Block"/> task return.</summary>
     public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The gate each <see cref="TestHandlers.Gated"/> task waits on, by its payload's label.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource> Gates { get; } = new();
+
+    public TaskCompletionSource Gate(string label) => Gates.GetOrAdd(label, static _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+
     /// <summary>What the declared recurring handler received: its payload and the task's scheduled time.</summary>
     public ConcurrentQueue<(ScheduledOccurrence Occurrence, DateTimeOffset ScheduledAt)> Occurrences { get; } = new();
 
@@ -71,6 +76,15 @@ public sealed class TestHandlers(Recorder recorder)
         recorder.Runs.AddOrUpdate(context.Id, 1, (_, n) => n + 1);
         recorder.Started.Writer.TryWrite(context.Id);
         await recorder.Release.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Signals that it started, then waits until the test opens its own gate (by label), or its token fires.</summary>
+    [QueueTask(Name = "test.gated")]
+    public async Task Gated(BlockPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        recorder.Runs.AddOrUpdate(context.Id, 1, (_, n) => n + 1);
+        recorder.Started.Writer.TryWrite(context.Id);
+        await recorder.Gate(payload.Label).Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Ignores nothing: waits on its token, which only the 5-second timeout fires.</summary>

@@ -251,6 +251,28 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_task_given_back_after_its_cancellation_was_requested_ends_cancelled_not_pending()
+    {
+        // A worker gives a task back unstarted (it stops, or a task it claimed ahead waited too long) after someone asked
+        // to cancel it: the request stands. Pending, it would run later as if never cancelled.
+        var ids = await Store.InsertManyAsync([New("cancelled"), New("kept")], default);
+        await ClaimTasksAsync(Claim("w", 2));
+        Assert.Equal(CancelResult.CancellationRequested, await Store.CancelAsync(ids[0], T0, default));
+
+        await Store.CompleteManyAsync(
+        [
+            new TaskCompletion(ids[0], "w", TaskOutcome.Released, T0.AddSeconds(1)),
+            new TaskCompletion(ids[1], "w", TaskOutcome.Released, T0.AddSeconds(1)),
+        ], default);
+
+        var cancelled = (await Store.GetAsync(ids[0], default))!;
+        Assert.Equal((TaskState.Cancelled, 0, T0.AddSeconds(1)), (cancelled.State, cancelled.Attempts, cancelled.FinishedAt));
+        var kept = (await Store.GetAsync(ids[1], default))!;
+        Assert.Equal((TaskState.Pending, 0, (DateTimeOffset?)null), (kept.State, kept.Attempts, kept.FinishedAt));
+        Assert.Equal(["kept"], (await ClaimTasksAsync(Claim("w", 10))).Select(t => t.Name));
+    }
+
+    [SkippableFact]
     public async Task Counts_lists_and_purge_see_states_per_queue()
     {
         var ids = await Store.InsertManyAsync([New("a"), New("b", queue: "emails"), New("c", queue: "emails"), New("d", runAt: T0.AddHours(1))], default);

@@ -44,13 +44,16 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     internal static string[] SucceedManyParameters() =>
         [.. Enumerable.Range(0, SucceedManyRows).SelectMany(static r => new[] { $"$id{r}", $"$at{r}", $"$worker{r}" })];
 
-    /// <summary>Writes any other outcome, only while its worker holds the task.</summary>
+    /// <summary>
+    /// Writes any other outcome, only while its worker holds the task. A task given back ($give_back = 1) whose
+    /// cancellation was requested meanwhile ends cancelled instead of pending, at $finished_at (bound for it too).
+    /// </summary>
     private const string CompleteSql = """
         UPDATE tq_tasks
-        SET state = $state,
+        SET state = CASE WHEN $give_back = 1 AND cancel_requested = 1 THEN 5 ELSE $state END,
             attempts = attempts - $give_back,
             run_at = COALESCE($run_at, run_at),
-            finished_at = $finished_at,
+            finished_at = CASE WHEN $give_back = 1 AND cancel_requested = 0 THEN NULL ELSE $finished_at END,
             result = $result,
             error_type = COALESCE($error_type, error_type),
             error_message = COALESCE($error_message, error_message),
@@ -381,13 +384,13 @@ internal sealed partial class SqliteTaskStore : ITaskStore
                 TaskOutcome.Dead => (TaskState.Dead, at, null),
                 TaskOutcome.Cancelled => (TaskState.Cancelled, at, null),
                 TaskOutcome.Retry => (TaskState.Scheduled, null, (completion.RetryAt ?? completion.At).ToUnixTimeMilliseconds()),
-                TaskOutcome.Released => (TaskState.Pending, null, null),
+                TaskOutcome.Released => (TaskState.Pending, at, null), // finished at `at` only if its cancellation was requested
                 _ => throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown outcome."),
             };
             var complete = _complete ??= SqliteStatement.Prepare(connection, CompleteSql, parameters:
-                ["$state", "$give_back", "$run_at", "$finished_at", "$result", "$error_type", "$error_message", "$error_stack", "$id", "$worker"]);
-            complete.Bind(1, (long)row.State);
-            complete.Bind(2, completion.Outcome == TaskOutcome.Released ? 1L : 0L);
+                ["$give_back", "$state", "$run_at", "$finished_at", "$result", "$error_type", "$error_message", "$error_stack", "$id", "$worker"]);
+            complete.Bind(1, completion.Outcome == TaskOutcome.Released ? 1L : 0L);
+            complete.Bind(2, (long)row.State);
             complete.Bind(3, row.RunAt);
             complete.Bind(4, row.Finished);
             complete.Bind(5, completion.Result);
