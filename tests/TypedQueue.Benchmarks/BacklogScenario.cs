@@ -97,8 +97,10 @@ internal static class BacklogScenario
     public static async Task<List<ScenarioResult>> MeasureBaselineAsync()
     {
         using var scratch = new ScratchDirectory();
-        // Slack: a stopping worker still runs the few tasks it had claimed past the slice.
-        var n = Slice + (RawClaims * RawClaimBatch) + 1_000;
+        // Slack: the worker goes on claiming until it notices the stop, up to twice its slots a claim (it claims ahead of
+        // its slots), and on a busy machine the stop may take tens of milliseconds: with 1,000 spare tasks the raw claims
+        // that follow once found the queue dry (the scenario process exited in one suite run of two).
+        var n = Slice + (RawClaims * RawClaimBatch) + 5_000;
         await BuildAsync(scratch.Database(), n);
         SqliteConnection.ClearAllPools();
         return await MeasureAsync(scratch.Database(), n, baseline: true);
