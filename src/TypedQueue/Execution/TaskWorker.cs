@@ -270,8 +270,15 @@ internal sealed class TaskWorker : BackgroundService
             await schedulerStopping.CancelAsync().ConfigureAwait(false);
             await scheduler.ConfigureAwait(false);
 
-            // Leases stay renewed until every outcome, releases included, is written. Tasks claimed ahead never start.
-            _ = GiveBackAhead(_timeProvider.GetUtcNow(), all: true);
+            // Leases stay renewed until every outcome, releases included, is written. Tasks claimed ahead never start,
+            // and go back now, not after the grace period: until written they are Running, leased to this worker, so no
+            // other worker could take them meanwhile, and a process killed during the grace period would leave them to
+            // the rescue, which counts an attempt they never made.
+            if (GiveBackAhead(_timeProvider.GetUtcNow(), all: true))
+            {
+                await FlushCompletionsAsync().ConfigureAwait(false);
+            }
+
             await StopRunningAsync(handlersStopping).ConfigureAwait(false);
             await FlushCompletionsAsync().ConfigureAwait(false);
             await keeperStopping.CancelAsync().ConfigureAwait(false);

@@ -81,6 +81,29 @@ public sealed class ClaimAheadTests : IDisposable
         Assert.Empty(host.Recorder.Order);
     }
 
+    [Fact]
+    public async Task A_stopping_worker_writes_back_the_tasks_it_claimed_ahead_before_it_waits_for_its_running_handlers()
+    {
+        // Kept in memory until the grace period ends, they would stay Running, leased to a worker that will never start
+        // them: no other worker could take them meanwhile, and a process killed during the grace period would leave them
+        // to the rescue, which counts an attempt they never made (dead, if it was their last).
+        await using var host = TestHost.Build(_db.Path, o => o.Concurrency = 1, _time);
+        var (_, g2, quick) = await ClaimQuickAheadAsync(host);
+
+        var waiting = host.Logs.WaitForEventAsync(1006); // waiting for the running task
+        var stopping = host.Host.StopAsync();
+        await waiting;
+
+        var back = (await host.Queue.GetTaskAsync(quick))!;
+        Assert.Equal((TaskState.Pending, 0), (back.State, back.Attempts));
+        Assert.Equal(TaskState.Running, (await host.Queue.GetTaskAsync(g2))!.State);
+
+        host.Recorder.Gate("g2").SetResult();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(TaskState.Succeeded, (await host.Queue.GetTaskAsync(g2))!.State);
+        Assert.Empty(host.Recorder.Order);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
