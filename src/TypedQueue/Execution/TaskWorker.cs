@@ -330,13 +330,24 @@ internal sealed class TaskWorker : BackgroundService
     }
 
     /// <summary>Runs a task in one slot, then the tasks claimed ahead while there are any.</summary>
+    /// <remarks>
+    /// The executor catches what handlers throw, but not what its own logging or telemetry throws (a log provider that
+    /// fails, say). Such a fault must not end the loop before <see cref="TryTakeAhead"/> gives the slot up: the slot would
+    /// count as busy for good, and with every slot lost the worker would claim tasks only to give them back. The fault
+    /// surfaces once the slot is given up, as it did before there were slots to give up.
+    /// </remarks>
     private async Task RunAsync(ClaimedTask task, CancellationToken handlersStopping)
     {
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? fault = null;
         do
         {
             try
             {
                 _completions.Add(await _executor.ExecuteAsync(task, WorkerId, handlersStopping).ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                fault ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
             }
             finally
             {
@@ -346,6 +357,8 @@ internal sealed class TaskWorker : BackgroundService
             }
         }
         while (TryTakeAhead(out task));
+
+        fault?.Throw();
     }
 
     /// <summary>After a task leaves this worker's hands (<paramref name="left"/> remain): wakes the loop when it should look.</summary>

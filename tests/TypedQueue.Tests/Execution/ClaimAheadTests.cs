@@ -104,6 +104,23 @@ public sealed class ClaimAheadTests : IDisposable
         Assert.Empty(host.Recorder.Order);
     }
 
+    [Fact]
+    public async Task A_fault_escaping_the_executor_does_not_cost_the_worker_its_slot()
+    {
+        // A log sink that throws makes ExecuteAsync throw (Microsoft.Extensions.Logging hands the failure to the caller):
+        // TaskSucceeded throws, then so does TaskRetrying in the catch. The slot must serve the next task all the same;
+        // before claiming ahead it did (the counter of running tasks went down in a finally).
+        await using var host = TestHost.Build(_db.Path, o => o.Concurrency = 1, _time);
+        var faults = 2;
+        host.Logs.ThrowOn = id => id is 2000 or 2001 && Interlocked.Decrement(ref faults) >= 0;
+        await host.Queue.EnqueueAsync(Tasks.RecordOrder.Definition, new OrderPayload { Label = "faulted" });
+        var next = await host.Queue.EnqueueAsync(Tasks.RecordOrder.Definition, new OrderPayload { Label = "next" });
+        await host.Host.StartAsync();
+
+        Assert.Equal(TaskState.Succeeded, (await host.WaitForCompletionAsync(next)).State);
+        Assert.Equal(["faulted", "next"], host.Recorder.Order);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

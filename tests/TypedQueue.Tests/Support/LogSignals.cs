@@ -13,6 +13,12 @@ public sealed class LogSignals : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
+    /// <summary>
+    /// A faulty sink for a test: when this returns true for an event id, logging that event throws (after the event is
+    /// signalled), as a provider that cannot write would; Microsoft.Extensions.Logging passes the failure to the caller.
+    /// </summary>
+    public Func<int, bool>? ThrowOn { get; set; }
+
     public void Dispose()
     {
     }
@@ -26,7 +32,13 @@ public sealed class LogSignals : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             owner.Source(eventId.Id).TrySetResult();
+            if (owner.ThrowOn?.Invoke(eventId.Id) == true)
+            {
+                throw new InvalidOperationException($"The log sink failed on event {eventId.Id}.");
+            }
+        }
     }
 }
