@@ -37,7 +37,10 @@ internal sealed class RunningTasks(TimeProvider timeProvider) : IDisposable
     /// </summary>
     public Func<long, bool>? CancelWaiting { get; set; }
 
-    /// <summary>Fires the token of a task running here, or cancels one waiting to start; false when neither is here.</summary>
+    /// <summary>
+    /// Fires the token of a task running here, or cancels one waiting to start; false when neither is here. Call it only
+    /// once the request is stored: a task waiting to start is given back, and the store ends it Cancelled for that request.
+    /// </summary>
     public bool RequestCancel(long id)
     {
         if (_byId.TryGetValue(id, out var task))

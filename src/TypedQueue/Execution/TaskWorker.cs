@@ -489,8 +489,11 @@ internal sealed class TaskWorker : BackgroundService
             return false;
         }
 
+        // Given back rather than written Cancelled: it never ran, so its attempt is not spent (as for a pending task
+        // cancelled, or one given back after the request). Both callers come after the request is stored
+        // (TaskQueue.CancelAsync, the heartbeat), so the store ends it Cancelled, finished now.
         Log.TaskCancelled(_logger, task.Id, task.Name, task.Attempt);
-        _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Cancelled, _timeProvider.GetUtcNow()));
+        _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Released, _timeProvider.GetUtcNow()));
         TrackQueueRunning(task.Queue, -1);
         Finished(Interlocked.Decrement(ref _running));
         _writeSoon = true;

@@ -146,6 +146,7 @@ public sealed class ClaimAheadTests : IDisposable
 
         var cancelled = await host.WaitForAsync(quick, t => t.State == TaskState.Cancelled);
         Assert.Equal(fromAnotherHost ? T0.AddMilliseconds(10) : T0, cancelled.FinishedAt);
+        Assert.Equal(0, cancelled.Attempts); // it never ran: as a pending task cancelled, or one given back after the request
         Assert.Equal(TaskState.Running, (await host.Queue.GetTaskAsync(g2))!.State);
         host.Recorder.Gate("g2").SetResult();
         Assert.Equal(TaskState.Succeeded, (await host.WaitForCompletionAsync(g2)).State);
