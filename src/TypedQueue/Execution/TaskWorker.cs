@@ -52,7 +52,7 @@ internal sealed class TaskWorker : BackgroundService
     private int _finishedAtClaim;
     private long _claimedAtTimestamp;
     private bool _gaveBackAhead;
-    private volatile bool _writeSoon;
+    private int _writeSoon; // 1: a task claimed ahead was cancelled; its outcome is written at once (read and cleared in one step)
 
     /// <summary>How soon the slots must free for the tasks claimed ahead, at the pace since the last claim.</summary>
     internal static readonly TimeSpan AheadHorizon = TimeSpan.FromMilliseconds(1);
@@ -131,8 +131,9 @@ internal sealed class TaskWorker : BackgroundService
             {
                 _status.LoopRan(_timeProvider.GetUtcNow());
                 // Tasks given back or cancelled before they started are written at once, not with the next claim.
-                var writeSoon = GiveBackAhead(_timeProvider.GetUtcNow(), all: false) | _writeSoon;
-                _writeSoon = false;
+                // Read and cleared in one step: a separate clear could wipe a cancellation's request made in between, and
+                // its outcome would wait for the linger.
+                var writeSoon = GiveBackAhead(_timeProvider.GetUtcNow(), all: false) | (Interlocked.Exchange(ref _writeSoon, 0) != 0);
                 var running = Volatile.Read(ref _running);
                 var depth = _claimDepth;
                 var free = depth - running;
@@ -496,7 +497,7 @@ internal sealed class TaskWorker : BackgroundService
         _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Released, _timeProvider.GetUtcNow()));
         TrackQueueRunning(task.Queue, -1);
         Finished(Interlocked.Decrement(ref _running));
-        _writeSoon = true;
+        Volatile.Write(ref _writeSoon, 1);
         _wake.Set();
         return true;
     }
