@@ -38,7 +38,7 @@ internal sealed class TaskWorker : BackgroundService
     // Once busy with a backlog, the loop claims again only when a quarter of its depth (slots plus the tasks it may claim
     // ahead) is free (see ExecuteAsync), so a finishing task wakes it only then, or when it was the last one: a wake-up
     // per task is a thread hop and a timer.
-    private volatile int _claimDepth;
+    private int _claimDepth; // written by the loop (Interlocked), read by finishing tasks (Volatile)
     private volatile bool _backlog;
 
     // Claiming ahead (TypedQueueOptions.ClaimAhead). With quick tasks the writer's transactions, not the handlers, bound a
@@ -86,7 +86,7 @@ internal sealed class TaskWorker : BackgroundService
         _scheduler = scheduler;
         _dataSource = store.ToString() ?? "store";
         _policy = ClaimPolicy.From(_options, handlers.Definitions);
-        _claimDepth = _options.Concurrency;
+        Volatile.Write(ref _claimDepth, _options.Concurrency);
         _runningTasks.CancelWaiting = CancelAhead;
         _claimedAtTimestamp = _timeProvider.GetTimestamp();
         _queueLimits = _options.Queues.Where(static q => q.Value.Concurrency is not null).ToDictionary(static q => q.Key, static q => q.Value.Concurrency!.Value, StringComparer.Ordinal);
@@ -135,14 +135,19 @@ internal sealed class TaskWorker : BackgroundService
                 // its outcome would wait for the linger.
                 var writeSoon = GiveBackAhead(_timeProvider.GetUtcNow(), all: false) | (Interlocked.Exchange(ref _writeSoon, 0) != 0);
                 var running = Volatile.Read(ref _running);
-                var depth = _claimDepth;
+                var depth = Volatile.Read(ref _claimDepth);
                 var free = depth - running;
                 var claimNow = mustClaim && free > 0 && (free >= BatchThreshold(depth) || running == 0);
                 if (claimNow)
                 {
                     // The depth for this claim: the slots, plus what the slots free within AheadHorizon at the recent pace.
+                    // Published with a full fence, then the running count read again: a task that finished since the read
+                    // above judged the wake-up threshold against the old depth, and if it was the one to cross the new
+                    // depth's threshold, and the new depth leaves nothing to claim, the loop would sleep through the
+                    // crossing (after a timed wake it claims only when woken: until the last task finishes, in a drain).
                     depth = _options.Concurrency + AheadBudget();
-                    _claimDepth = depth;
+                    Interlocked.Exchange(ref _claimDepth, depth);
+                    running = Volatile.Read(ref _running);
                     free = depth - running;
                     claimNow = free > 0;
                 }
@@ -372,7 +377,7 @@ internal sealed class TaskWorker : BackgroundService
 
         // Without a backlog the loop writes outcomes as they come; with one, it waits for the claim threshold, a full
         // outcome batch or the linger anyway.
-        var depth = _claimDepth;
+        var depth = Volatile.Read(ref _claimDepth);
         if (left == 0 || !_backlog || depth - left == BatchThreshold(depth) || _completions.Count >= CompletionBuffer.MaxBatch)
         {
             _wake.Set();
