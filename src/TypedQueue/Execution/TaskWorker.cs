@@ -280,9 +280,10 @@ internal sealed class TaskWorker : BackgroundService
             // and go back now, not after the grace period: until written they are Running, leased to this worker, so no
             // other worker could take them meanwhile, and a process killed during the grace period would leave them to
             // the rescue, which counts an attempt they never made.
+            // One try only: with the store down, retrying here would hold up the grace period; the final flush retries.
             if (GiveBackAhead(_timeProvider.GetUtcNow(), all: true))
             {
-                await FlushCompletionsAsync().ConfigureAwait(false);
+                await FlushCompletionsAsync(maxAttempts: 1).ConfigureAwait(false);
             }
 
             await StopRunningAsync(handlersStopping).ConfigureAwait(false);
@@ -536,8 +537,11 @@ internal sealed class TaskWorker : BackgroundService
         }
     }
 
-    /// <summary>Writes every outcome still waiting, at shutdown; retries a while, since an unwritten outcome means a rerun after the lease expires.</summary>
-    private async Task FlushCompletionsAsync()
+    /// <summary>
+    /// Writes every outcome still waiting, at shutdown; retries a while (up to <paramref name="maxAttempts"/> failed writes),
+    /// since an unwritten outcome means a rerun after the lease expires.
+    /// </summary>
+    private async Task FlushCompletionsAsync(int maxAttempts = 10)
     {
         var delay = TimeSpan.FromMilliseconds(50);
         for (var attempt = 1; _completions.Count > 0; attempt++)
@@ -552,7 +556,7 @@ internal sealed class TaskWorker : BackgroundService
             {
                 _completions.Return(batch);
                 Log.CompletionFailed(_logger, ex, batch.Count);
-                if (attempt >= 10)
+                if (attempt >= maxAttempts)
                 {
                     return; // the leases expire and the tasks are rescued: they run again rather than vanish.
                 }
