@@ -110,6 +110,11 @@ internal sealed class TaskWorker : BackgroundService
         // The worker loop belongs to no caller's trace: each attempt's span takes its parent from the task's stored context.
         System.Diagnostics.Activity.Current = null;
         await _store.MigrateAsync(stoppingToken).ConfigureAwait(false);
+        lock (_ahead)
+        {
+            _aheadClosed = false; // a worker started again after a stop (helper-27)
+        }
+
         _status.Started(WorkerId, _timeProvider.GetUtcNow());
         Log.WorkerStarted(_logger, WorkerId, _dataSource, _options.Concurrency);
         var storeRetryDelay = TimeSpan.FromMilliseconds(100);
