@@ -33,7 +33,10 @@ public sealed record TaskInfo
     /// <summary>When the task is or was next due (UTC).</summary>
     public required DateTimeOffset ScheduledAt { get; init; }
 
-    /// <summary>When the last attempt started (UTC).</summary>
+    /// <summary>
+    /// When the last attempt was claimed (UTC): when it started, or, for a task claimed ahead, up to 20 ms before its
+    /// handler started (see <see cref="TypedQueueOptions.ClaimAhead"/>).
+    /// </summary>
     public DateTimeOffset? StartedAt { get; init; }
 
     /// <summary>When the task reached a final state (UTC).</summary>
