@@ -41,27 +41,9 @@ internal sealed class TaskWorker : BackgroundService
     private int _claimDepth; // written by the loop (Interlocked), read by finishing tasks (Volatile)
     private volatile bool _backlog;
 
-    // Claiming ahead (TypedQueueOptions.ClaimAhead). With quick tasks the writer's transactions, not the handlers, bound a
-    // drain, and a transaction costs less per task the more tasks it serves: 20,000-task drains went from 60-77k to
-    // 76-99k tasks/s with up to 64 tasks claimed ahead of 64 slots. _ahead holds them in claim order; under its lock,
-    // _executing counts the handlers running (never above Concurrency) and _aheadClosed stops them starting at shutdown.
-    private readonly Queue<AheadTask> _ahead = new();
-    private int _executing;
-    private bool _aheadClosed;
-    // Handlers finished, ever, and their run time (timestamp ticks): the mean run time of those that finished since the
-    // last claim sizes the next claim's extra.
-    private int _finished;
-    private long _runTicks;
-    private int _finishedAtClaim;
-    private long _runTicksAtClaim;
-    private bool _gaveBackAhead;
+    // Claiming ahead (TypedQueueOptions.ClaimAhead): the slots and the tasks waiting for one.
+    private readonly SlotsAndAhead _slots;
     private int _writeSoon; // 1: a task claimed ahead was cancelled; its outcome is written at once (read and cleared in one step)
-
-    /// <summary>How soon the slots must free for the tasks claimed ahead, at the recent tasks' mean run time.</summary>
-    internal static readonly TimeSpan AheadHorizon = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>How long a task claimed ahead may wait for a slot before it goes back to the queue.</summary>
-    internal static readonly TimeSpan AheadLimit = TimeSpan.FromMilliseconds(20);
 
     public TaskWorker(
         ITaskStore store,
@@ -90,6 +72,7 @@ internal sealed class TaskWorker : BackgroundService
         _dataSource = store.ToString() ?? "store";
         _policy = ClaimPolicy.From(_options, handlers.Definitions);
         Volatile.Write(ref _claimDepth, _options.Concurrency);
+        _slots = new SlotsAndAhead(_options.Concurrency, _options.ClaimAhead, timeProvider);
         _runningTasks.CancelWaiting = CancelAhead;
         _queueLimits = _options.Queues.Where(static q => q.Value.Concurrency is not null).ToDictionary(static q => q.Key, static q => q.Value.Concurrency!.Value, StringComparer.Ordinal);
         WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -112,10 +95,7 @@ internal sealed class TaskWorker : BackgroundService
         // The worker loop belongs to no caller's trace: each attempt's span takes its parent from the task's stored context.
         System.Diagnostics.Activity.Current = null;
         await _store.MigrateAsync(stoppingToken).ConfigureAwait(false);
-        lock (_ahead)
-        {
-            _aheadClosed = false; // a worker started again after a stop (helper-27)
-        }
+        _slots.Open(); // a worker started again after a stop (helper-27)
 
         _status.Started(WorkerId, _timeProvider.GetUtcNow());
         Log.WorkerStarted(_logger, WorkerId, _dataSource, _options.Concurrency);
@@ -147,12 +127,12 @@ internal sealed class TaskWorker : BackgroundService
                 var claimNow = mustClaim && free > 0 && (free >= BatchThreshold(depth) || running == 0);
                 if (claimNow)
                 {
-                    // The depth for this claim: the slots, plus what the slots free within AheadHorizon at the recent run time.
+                    // The depth for this claim: the slots, plus what the slots free within SlotsAndAhead.Horizon at the recent run time.
                     // Published with a full fence, then the running count read again: a task that finished since the read
                     // above judged the wake-up threshold against the old depth, and if it was the one to cross the new
                     // depth's threshold, and the new depth leaves nothing to claim, the loop would sleep through the
                     // crossing (after a timed wake it claims only when woken: until the last task finishes, in a drain).
-                    depth = _options.Concurrency + AheadBudget();
+                    depth = _options.Concurrency + _slots.AheadBudget();
                     Interlocked.Exchange(ref _claimDepth, depth);
                     running = Volatile.Read(ref _running);
                     free = depth - running;
@@ -172,8 +152,7 @@ internal sealed class TaskWorker : BackgroundService
                         var request = new ClaimRequest(WorkerId, claimNow ? free : 0, now, now + _options.LeaseDuration, _policy, FreeQueueSlots());
                         if (claimNow)
                         {
-                            _finishedAtClaim = Volatile.Read(ref _finished);
-                            _runTicksAtClaim = Interlocked.Read(ref _runTicks);
+                            _slots.ClaimStarting();
                         }
 
                         claim = await _store.ClaimAvailableAsync(request, batch, stoppingToken).ConfigureAwait(false);
@@ -200,24 +179,17 @@ internal sealed class TaskWorker : BackgroundService
                     // alternating runs). Not the Unsafe variant: handlers keep the execution context the host was started
                     // with, as under Task.Run (its culture and UI culture, say; Activity.Current was cleared above); the
                     // work item holds a reference to it, one allocation all the same.
-                    // Tasks beyond the free slots wait in _ahead; a finishing handler starts the next (RunAsync).
-                    var claimedAt = _timeProvider.GetUtcNow();
-                    lock (_ahead)
+                    // Tasks beyond the free slots wait for one; a finishing handler starts the next (RunAsync).
+                    foreach (var task in claim.Tasks)
                     {
-                        foreach (var task in claim.Tasks)
-                        {
-                            Interlocked.Increment(ref _running);
-                            TrackQueueRunning(task.Queue, +1);
-                            if (_executing < _options.Concurrency)
-                            {
-                                _executing++;
-                                ThreadPool.QueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, task, handlersStopping.Token), preferLocal: true);
-                            }
-                            else
-                            {
-                                _ahead.Enqueue(new AheadTask(task, claimedAt));
-                            }
-                        }
+                        Interlocked.Increment(ref _running);
+                        TrackQueueRunning(task.Queue, +1);
+                    }
+
+                    var starting = _slots.TakeSlots(claim.Tasks, _timeProvider.GetUtcNow());
+                    for (var i = 0; i < starting; i++)
+                    {
+                        ThreadPool.QueueUserWorkItem(static start => _ = start.Worker.RunAsync(start.Task, start.Stopping), new TaskStart(this, claim.Tasks[i], handlersStopping.Token), preferLocal: true);
                     }
 
                     nextDue = claim.NextScheduledAt;
@@ -263,9 +235,9 @@ internal sealed class TaskWorker : BackgroundService
                     wakeAt = pendingSince + CompletionLinger;
                 }
 
-                if (OldestAheadAt() is { } aheadSince && aheadSince + AheadLimit < wakeAt)
+                if (_slots.OldestClaimedAt is { } aheadSince && aheadSince + SlotsAndAhead.Limit < wakeAt)
                 {
-                    wakeAt = aheadSince + AheadLimit;
+                    wakeAt = aheadSince + SlotsAndAhead.Limit;
                 }
 
                 var woken = await _wake.WaitUntilAsync(wakeAt, _timeProvider, stoppingToken).ConfigureAwait(false);
@@ -346,7 +318,7 @@ internal sealed class TaskWorker : BackgroundService
     /// <summary>Runs a task in one slot, then the tasks claimed ahead while there are any.</summary>
     /// <remarks>
     /// The executor catches what handlers throw, but not what its own logging or telemetry throws (a log provider that
-    /// fails, say). Such a fault must not end the loop before <see cref="TryTakeAhead"/> gives the slot up: the slot would
+    /// fails, say). Such a fault must not end the loop before <see cref="SlotsAndAhead.TryHandOn"/> gives the slot up: the slot would
     /// count as busy for good, and with every slot lost the worker would claim tasks only to give them back. The fault
     /// surfaces once the slot is given up, as it did before there were slots to give up.
     /// </remarks>
@@ -355,7 +327,7 @@ internal sealed class TaskWorker : BackgroundService
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? fault = null;
         do
         {
-            var began = _timeProvider.GetTimestamp();
+            var began = _slots.HandlerStarting();
             try
             {
                 _completions.Add(await _executor.ExecuteAsync(task, WorkerId, handlersStopping).ConfigureAwait(false));
@@ -367,12 +339,11 @@ internal sealed class TaskWorker : BackgroundService
             finally
             {
                 TrackQueueRunning(task.Queue, -1);
-                Interlocked.Add(ref _runTicks, _timeProvider.GetTimestamp() - began);
-                Interlocked.Increment(ref _finished);
+                _slots.HandlerFinished(began);
                 Finished(Interlocked.Decrement(ref _running));
             }
         }
-        while (TryTakeAhead(out task));
+        while (_slots.TryHandOn(out task));
 
         fault?.Throw();
     }
@@ -397,81 +368,16 @@ internal sealed class TaskWorker : BackgroundService
     private static int BatchThreshold(int depth) => Math.Max(1, depth / 4);
 
     /// <summary>
-    /// How many tasks the next claim may take beyond the free slots: as many as the slots free within
-    /// <see cref="AheadHorizon"/> when each runs as long as the tasks that finished since the last claim did on average
-    /// (Concurrency × horizon / mean run time), at most <see cref="TypedQueueOptions.Concurrency"/>; none when no task
-    /// finished since, and none right after tasks went back unstarted. Run times, not the rate of finishes: tasks started
-    /// together finish together, and slow ones finishing within microseconds of each other are no sign of quick slots
-    /// (measured that way, a worker in a test claimed ahead of 300 ms tasks). A queue's own concurrency counts the tasks
-    /// claimed ahead too.
-    /// </summary>
-    private int AheadBudget()
-    {
-        var gaveBack = _gaveBackAhead;
-        _gaveBackAhead = false;
-        var finished = Volatile.Read(ref _finished) - _finishedAtClaim;
-        if (!_options.ClaimAhead || gaveBack || finished <= 0)
-        {
-            return 0;
-        }
-
-        var runTicks = Interlocked.Read(ref _runTicks) - _runTicksAtClaim;
-        if (runTicks <= 0)
-        {
-            return _options.Concurrency; // too quick for the clock to tell
-        }
-
-        var horizonTicks = AheadHorizon.TotalSeconds * _timeProvider.TimestampFrequency;
-        return (int)Math.Min(_options.Concurrency * horizonTicks * finished / runTicks, _options.Concurrency);
-    }
-
-    /// <summary>Takes the next task claimed ahead into the slot of one that finished, or gives the slot up.</summary>
-    private bool TryTakeAhead(out ClaimedTask task)
-    {
-        lock (_ahead)
-        {
-            if (!_aheadClosed && _ahead.TryDequeue(out var next))
-            {
-                task = next.Task;
-                return true;
-            }
-
-            _executing--;
-            task = null!;
-            return false;
-        }
-    }
-
-    private DateTimeOffset? OldestAheadAt()
-    {
-        lock (_ahead)
-        {
-            return _ahead.TryPeek(out var head) ? head.ClaimedAt : null;
-        }
-    }
-
-    /// <summary>
     /// Gives back, unstarted and with the attempt unspent, the tasks claimed ahead that have waited
-    /// <see cref="AheadLimit"/> (slow handlers took the slots after all), or all of them when the worker stops.
+    /// <see cref="SlotsAndAhead.Limit"/> (slow handlers took the slots after all), or all of them when the worker stops.
     /// </summary>
     private bool GiveBackAhead(DateTimeOffset now, bool all)
     {
-        List<ClaimedTask>? given = null;
-        lock (_ahead)
-        {
-            _aheadClosed |= all;
-            while (_ahead.TryPeek(out var head) && (all || head.ClaimedAt + AheadLimit <= now))
-            {
-                (given ??= []).Add(_ahead.Dequeue().Task);
-            }
-        }
-
-        if (given is null)
+        if (_slots.TakeToGiveBack(now, all) is not { } given)
         {
             return false;
         }
 
-        _gaveBackAhead = true;
         foreach (var task in given)
         {
             _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Released, now));
@@ -486,30 +392,7 @@ internal sealed class TaskWorker : BackgroundService
     /// <summary>A cancellation request for a task claimed ahead: it never starts, and ends cancelled. False when it does not wait here.</summary>
     private bool CancelAhead(long id)
     {
-        AheadTask? cancelled = null;
-        lock (_ahead)
-        {
-            if (_aheadClosed)
-            {
-                return false;
-            }
-
-            // Rotate the queue once, leaving the cancelled task out: the rest keep their order.
-            for (var i = _ahead.Count; i > 0; i--)
-            {
-                var waiting = _ahead.Dequeue();
-                if (cancelled is null && waiting.Task.Id == id)
-                {
-                    cancelled = waiting;
-                }
-                else
-                {
-                    _ahead.Enqueue(waiting);
-                }
-            }
-        }
-
-        if (cancelled is not { Task: var task })
+        if (_slots.TakeCancelled(id) is not { } task)
         {
             return false;
         }
@@ -527,8 +410,6 @@ internal sealed class TaskWorker : BackgroundService
     }
 
     private readonly record struct TaskStart(TaskWorker Worker, ClaimedTask Task, CancellationToken Stopping);
-
-    private readonly record struct AheadTask(ClaimedTask Task, DateTimeOffset ClaimedAt);
 
     /// <summary>Free slots of each queue with a concurrency of its own (null when no queue has one).</summary>
     private Dictionary<string, int>? FreeQueueSlots()

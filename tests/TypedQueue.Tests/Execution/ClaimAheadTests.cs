@@ -53,7 +53,7 @@ public sealed class ClaimAheadTests : IDisposable
         await using var host = TestHost.Build(_db.Path, o => o.Concurrency = 1, _time);
         var (_, _, quick) = await ClaimQuickAheadAsync(host);
 
-        _time.Advance(TaskWorker.AheadLimit);
+        _time.Advance(SlotsAndAhead.Limit);
         var back = await host.WaitForAsync(quick, t => t.State == TaskState.Pending);
         Assert.Equal(0, back.Attempts);
         Assert.Empty(host.Recorder.Order);
