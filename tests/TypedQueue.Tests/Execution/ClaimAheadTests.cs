@@ -48,6 +48,35 @@ public sealed class ClaimAheadTests : IDisposable
     }
 
     [Fact]
+    public async Task Slow_tasks_finishing_one_right_after_another_are_no_reason_to_claim_ahead()
+    {
+        // Two one-second tasks started together finish together. Sized by how fast tasks finished since the last claim,
+        // the second finish, right after the claim the first one triggered, looked like an instant slot: the worker
+        // claimed ahead behind two slow tasks (a worker killed mid-task in an integration test had such tasks leased).
+        // Sized by run time, it takes none: one second each.
+        await using var host = TestHost.Build(_db.Path, o => o.Concurrency = 2, _time);
+        var g1 = await host.Queue.EnqueueAsync(Tasks.Gated.Definition, new BlockPayload("g1"));
+        var g2 = await host.Queue.EnqueueAsync(Tasks.Gated.Definition, new BlockPayload("g2"));
+        var g3 = await host.Queue.EnqueueAsync(Tasks.Gated.Definition, new BlockPayload("g3"));
+        var h = await host.Queue.EnqueueAsync(Tasks.Gated.Definition, new BlockPayload("h"));
+        var quick = await host.Queue.EnqueueAsync(Tasks.RecordOrder.Definition, new OrderPayload { Label = "quick" });
+        await host.Host.StartAsync();
+        Assert.Equal([g1, g2], new[] { await host.Recorder.NextStartedAsync(), await host.Recorder.NextStartedAsync() }.Order());
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        host.Recorder.Gate("g1").SetResult();
+        Assert.Equal(g3, await host.Recorder.NextStartedAsync());
+        host.Recorder.Gate("g2").SetResult();
+        Assert.Equal(h, await host.Recorder.NextStartedAsync());
+
+        Assert.Equal(TaskState.Pending, (await host.Queue.GetTaskAsync(quick))!.State);
+        host.Recorder.Gate("g3").SetResult();
+        host.Recorder.Gate("h").SetResult();
+        Assert.Equal(TaskState.Succeeded, (await host.WaitForCompletionAsync(quick)).State);
+        Assert.Equal(["quick"], host.Recorder.Order);
+    }
+
+    [Fact]
     public async Task A_task_claimed_ahead_that_waits_20_ms_for_a_slot_goes_back_to_the_queue_with_its_attempt_unspent()
     {
         await using var host = TestHost.Build(_db.Path, o => o.Concurrency = 1, _time);
