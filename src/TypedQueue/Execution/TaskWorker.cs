@@ -107,8 +107,8 @@ internal sealed class TaskWorker : BackgroundService
         var scheduler = Task.Run(() => _scheduler.RunAsync(schedulerStopping.Token), CancellationToken.None);
         try
         {
-            // Claim in batches: once the worker is busy, wait until a quarter of the slots are free, so one transaction
-            // serves many tasks. Outcomes ride along with the next claim; they are written on their own when there is
+            // Claim in batches: once the worker is busy, wait until a quarter of its depth (the slots, plus the tasks it may
+            // claim ahead of them) is free, so one transaction serves many tasks. Outcomes ride along with the next claim; they are written on their own when there is
             // no backlog to claim from, or when the oldest has waited CompletionLinger.
             DateTimeOffset? nextDue = null;
             DateTimeOffset? nextAllowed = null;
@@ -127,7 +127,7 @@ internal sealed class TaskWorker : BackgroundService
                 var claimNow = mustClaim && free > 0 && (free >= BatchThreshold(depth) || running == 0);
                 if (claimNow)
                 {
-                    // The depth for this claim: the slots, plus what the slots free within SlotsAndAhead.Horizon at the recent run time.
+                    // The depth for this claim: the slots, plus what they free within SlotsAndAhead.Horizon (AheadBudget).
                     // Published with a full fence, then the running count read again: a task that finished since the read
                     // above judged the wake-up threshold against the old depth, and if it was the one to cross the new
                     // depth's threshold, and the new depth leaves nothing to claim, the loop would sleep through the
