@@ -26,7 +26,10 @@ internal sealed class SlotsAndAhead(int slots, bool claimAhead, TimeProvider tim
     private bool _closed;
 
     // Handlers finished, ever, and their run time (timestamp ticks): the mean run time of those that finished since the
-    // last claim sizes the next claim's extra.
+    // last claim sizes the next claim's extra. Under a lock of their own: the count and the run time must be read as one.
+    // Read apart, a claim could note a finishing handler's run time but not its finish, and the next claim would count
+    // that finish with no run time: one slow task "too quick for the clock to tell", the whole budget claimed ahead.
+    private readonly object _pace = new();
     private int _finished;
     private long _runTicks;
     private int _finishedAtClaim;
@@ -54,13 +57,24 @@ internal sealed class SlotsAndAhead(int slots, bool claimAhead, TimeProvider tim
     {
         var gaveBack = _gaveBack;
         _gaveBack = false;
-        var finished = Volatile.Read(ref _finished) - _finishedAtClaim;
-        if (!claimAhead || gaveBack || finished <= 0)
+        if (!claimAhead || gaveBack)
         {
             return 0;
         }
 
-        var runTicks = Interlocked.Read(ref _runTicks) - _runTicksAtClaim;
+        int finished;
+        long runTicks;
+        lock (_pace)
+        {
+            finished = _finished - _finishedAtClaim;
+            runTicks = _runTicks - _runTicksAtClaim;
+        }
+
+        if (finished <= 0)
+        {
+            return 0;
+        }
+
         if (runTicks <= 0)
         {
             return slots; // too quick for the clock to tell
@@ -73,8 +87,11 @@ internal sealed class SlotsAndAhead(int slots, bool claimAhead, TimeProvider tim
     /// <summary>A claim begins: the next <see cref="AheadBudget"/> looks at the tasks that finish from now on.</summary>
     public void ClaimStarting()
     {
-        _finishedAtClaim = Volatile.Read(ref _finished);
-        _runTicksAtClaim = Interlocked.Read(ref _runTicks);
+        lock (_pace)
+        {
+            _finishedAtClaim = _finished;
+            _runTicksAtClaim = _runTicks;
+        }
     }
 
     /// <summary>
@@ -102,8 +119,12 @@ internal sealed class SlotsAndAhead(int slots, bool claimAhead, TimeProvider tim
     /// <summary>A handler ended (its run time counts toward the next <see cref="AheadBudget"/>).</summary>
     public void HandlerFinished(long started)
     {
-        Interlocked.Add(ref _runTicks, timeProvider.GetTimestamp() - started);
-        Interlocked.Increment(ref _finished);
+        var ran = timeProvider.GetTimestamp() - started;
+        lock (_pace)
+        {
+            _runTicks += ran;
+            _finished++;
+        }
     }
 
     /// <summary>After a handler ended: the next waiting task takes its slot (true), or the slot is free (false).</summary>
