@@ -108,8 +108,9 @@ internal sealed class TaskWorker : BackgroundService
         try
         {
             // Claim in batches: once the worker is busy, wait until a quarter of its depth (the slots, plus the tasks it may
-            // claim ahead of them) is free, so one transaction serves many tasks. Outcomes ride along with the next claim; they are written on their own when there is
-            // no backlog to claim from, or when the oldest has waited CompletionLinger.
+            // claim ahead of them) is free, so one transaction serves many tasks. Outcomes ride along with the next claim;
+            // they are written on their own when there is no backlog to claim from, or when the oldest has waited
+            // CompletionLinger.
             DateTimeOffset? nextDue = null;
             DateTimeOffset? nextAllowed = null;
             var mustClaim = true;

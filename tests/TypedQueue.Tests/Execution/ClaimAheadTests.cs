@@ -8,7 +8,7 @@ namespace TypedQueue.Tests.Execution;
 
 /// <summary>
 /// Claiming ahead (<see cref="TypedQueueOptions.ClaimAhead"/>): with one slot, gate "g1" runs first; what the worker
-/// claims after it finishes depends on how fast it finished (the fake clock stands still unless a test moves it).
+/// claims after it finishes depends on how long it ran (the fake clock stands still unless a test moves it).
 /// </summary>
 public sealed class ClaimAheadTests : IDisposable
 {
