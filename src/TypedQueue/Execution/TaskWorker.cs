@@ -181,9 +181,9 @@ internal sealed class TaskWorker : BackgroundService
                     // with, as under Task.Run (its culture and UI culture, say; Activity.Current was cleared above); the
                     // work item holds a reference to it, one allocation all the same.
                     // Tasks beyond the free slots wait for one; a finishing handler starts the next (RunAsync).
+                    Interlocked.Add(ref _running, claim.Tasks.Count);
                     foreach (var task in claim.Tasks)
                     {
-                        Interlocked.Increment(ref _running);
                         TrackQueueRunning(task.Queue, +1);
                     }
 
@@ -339,9 +339,8 @@ internal sealed class TaskWorker : BackgroundService
             }
             finally
             {
-                TrackQueueRunning(task.Queue, -1);
                 _slots.HandlerFinished(began);
-                Finished(Interlocked.Decrement(ref _running));
+                Left(task);
             }
         }
         while (_slots.TryHandOn(out task));
@@ -349,9 +348,14 @@ internal sealed class TaskWorker : BackgroundService
         fault?.Throw();
     }
 
-    /// <summary>After a task leaves this worker's hands (<paramref name="left"/> remain): wakes the loop when it should look.</summary>
-    private void Finished(int left)
+    /// <summary>
+    /// A task left this worker's hands (its handler ended, or it went back unstarted): its queue's count and the running
+    /// count go down, and the loop is woken when it should look.
+    /// </summary>
+    private void Left(ClaimedTask task)
     {
+        TrackQueueRunning(task.Queue, -1);
+        var left = Interlocked.Decrement(ref _running);
         if (left == 0)
         {
             Volatile.Read(ref _allIdle)?.TrySetResult();
@@ -381,9 +385,7 @@ internal sealed class TaskWorker : BackgroundService
 
         foreach (var task in given)
         {
-            _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Released, now));
-            TrackQueueRunning(task.Queue, -1);
-            Finished(Interlocked.Decrement(ref _running));
+            GiveBack(task, now);
         }
 
         Log.ClaimedAheadReturned(_logger, WorkerId, given.Count);
@@ -402,12 +404,17 @@ internal sealed class TaskWorker : BackgroundService
         // cancelled, or one given back after the request). Both callers come after the request is stored
         // (TaskQueue.CancelAsync, the heartbeat), so the store ends it Cancelled, finished now.
         Log.TaskCancelled(_logger, task.Id, task.Name, task.Attempt);
-        _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Released, _timeProvider.GetUtcNow()));
-        TrackQueueRunning(task.Queue, -1);
-        Finished(Interlocked.Decrement(ref _running));
+        GiveBack(task, _timeProvider.GetUtcNow());
         Volatile.Write(ref _writeSoon, 1);
         _wake.Set();
         return true;
+    }
+
+    /// <summary>A task claimed ahead leaves unstarted: Released, its attempt unspent (Cancelled if its cancellation was requested).</summary>
+    private void GiveBack(ClaimedTask task, DateTimeOffset at)
+    {
+        _completions.Add(new TaskCompletion(task.Id, WorkerId, TaskOutcome.Released, at));
+        Left(task);
     }
 
     private readonly record struct TaskStart(TaskWorker Worker, ClaimedTask Task, CancellationToken Stopping);
