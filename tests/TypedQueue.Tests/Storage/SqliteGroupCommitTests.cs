@@ -132,6 +132,68 @@ public sealed class SqliteGroupCommitTests : IDisposable
         Assert.Equal(1_600, await CountRowsAsync());
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(40)]
+    public async Task Rows_with_and_without_keys_in_one_batch_get_their_own_ids_in_order(int count)
+    {
+        // Runs of rows without a key go in one statement of up to 16 rows, which reports only its last id; a row with a
+        // key goes on its own. Every row still gets its own id, in the order of the batch.
+        await using var store = await OpenAsync();
+        var held = (await store.InsertManyAsync([Row("""{"held":1}""") with { IdempotencyKey = "k-held" }], default))[0];
+        var batch = Enumerable.Range(0, count).Select(i => Row($$"""{"i":{{i}}}""") with { IdempotencyKey = i % 7 == 3 ? $"k-{i}" : null }).ToList();
+        batch.Add(Row("""{"again":1}""") with { IdempotencyKey = "k-held" });
+        batch.AddRange(Enumerable.Range(count, 3).Select(i => Row($$"""{"i":{{i}}}""")));
+
+        var ids = await store.InsertManyAsync(batch, default);
+
+        Assert.Equal(held, ids[count]); // the key's holder, not a new row
+        var fresh = ids.Where((_, i) => i != count).ToList();
+        Assert.Equal(fresh.Order(), fresh); // inserted in the batch's order
+        var stored = await StoredPayloadsAsync();
+        Assert.Equal(count + 4, stored.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            Assert.Equal(i == count ? """{"held":1}""" : batch[i].Payload, stored[ids[i]]);
+        }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(20)]
+    [InlineData(57)]
+    public async Task Up_to_the_largest_possible_id_every_row_gets_its_own_and_past_it_the_batch_fails_whole(long below)
+    {
+        // A statement of many rows reports only its last id; the others are the ones before it because AUTOINCREMENT
+        // numbers rows one after another and never at random, even next to the largest possible id.
+        await using var store = await OpenAsync();
+        await ExecuteAsync($"INSERT INTO tq_tasks (id, name, queue, state, priority, payload, max_attempts, enqueued_at, run_at) VALUES ({long.MaxValue - below}, 't', 'default', 1, 0, '{{}}', 3, 0, 0)");
+
+        for (var round = 0; round < below / 20; round++)
+        {
+            var batch = Enumerable.Range(0, 20).Select(i => Row($$"""{"round":{{round}},"i":{{i}}}""")).ToList();
+            var ids = await store.InsertManyAsync(batch, default);
+
+            var stored = await StoredPayloadsAsync();
+            Assert.Equal(batch.Select(row => row.Payload), ids.Select(id => stored[id]));
+        }
+
+        var late = Enumerable.Range(0, 20).Select(i => Row($$"""{"late":{{i}}}""")).ToList();
+        await Assert.ThrowsAsync<TaskStoreException>(() => store.InsertManyAsync(late, default));
+        Assert.Equal(1 + below / 20 * 20, await CountRowsAsync());
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     private async Task<SqliteTaskStore> OpenAsync()
     {
         var store = new SqliteTaskStore(SqliteStoreSettings.From(new TypedQueueOptions { DatabasePath = _db.Path }));

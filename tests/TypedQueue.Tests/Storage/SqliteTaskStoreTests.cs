@@ -486,7 +486,7 @@ public sealed class SqliteTaskStoreTests : TaskStoreConformanceTests, IDisposabl
 
         var error = await Assert.ThrowsAsync<TaskStoreException>(() => store.InsertManyAsync([task, task with { Name = "ignored" }], default));
 
-        Assert.Contains("stored no row", error.Message, StringComparison.Ordinal);
+        Assert.Contains("interfered); nothing was enqueued", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, new Inspection.TaskStatistics(await store.CountByQueueAndStateAsync(default)).Total); // the first row went too
         // Rolled back, not left open: another process takes the write lock at once (no busy wait, and at most a second of the driver's own retries).
         await ExecuteOnOtherConnectionAsync(path, "BEGIN IMMEDIATE; DROP TRIGGER tq_test_ignore; COMMIT;");
