@@ -133,21 +133,36 @@ public sealed class SqliteGroupCommitTests : IDisposable
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(16)]
-    [InlineData(17)]
-    [InlineData(40)]
-    public async Task Rows_with_and_without_keys_in_one_batch_get_their_own_ids_in_order(int count)
+    [InlineData(2, false)]
+    [InlineData(16, false)]
+    [InlineData(17, false)]
+    [InlineData(40, false)]
+    [InlineData(2, true)]
+    [InlineData(40, true)]
+    public async Task Rows_with_and_without_keys_in_one_batch_get_their_own_ids_in_order(int count, bool inApplicationTransaction)
     {
         // Runs of rows without a key go in one statement of up to 16 rows, which reports only its last id; a row with a
-        // key goes on its own. Every row still gets its own id, in the order of the batch.
+        // key goes on its own. Every row still gets its own id, in the order of the batch, in the store's own
+        // transaction and in the application's (the outbox).
         await using var store = await OpenAsync();
         var held = (await store.InsertManyAsync([Row("""{"held":1}""") with { IdempotencyKey = "k-held" }], default))[0];
         var batch = Enumerable.Range(0, count).Select(i => Row($$"""{"i":{{i}}}""") with { IdempotencyKey = i % 7 == 3 ? $"k-{i}" : null }).ToList();
         batch.Add(Row("""{"again":1}""") with { IdempotencyKey = "k-held" });
         batch.AddRange(Enumerable.Range(count, 3).Select(i => Row($$"""{"i":{{i}}}""")));
 
-        var ids = await store.InsertManyAsync(batch, default);
+        long[] ids;
+        if (inApplicationTransaction)
+        {
+            await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+            await connection.OpenAsync();
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+            ids = await store.InsertManyAsync(batch, transaction, default);
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            ids = await store.InsertManyAsync(batch, default);
+        }
 
         Assert.Equal(held, ids[count]); // the key's holder, not a new row
         var fresh = ids.Where((_, i) => i != count).ToList();

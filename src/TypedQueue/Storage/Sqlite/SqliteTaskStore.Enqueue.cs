@@ -95,30 +95,11 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    /// <summary>
-    /// Inserts a batch's rows in order: runs of rows without a key go in one statement of up to
-    /// <see cref="MaxRowsPerInsert"/> rows (a row costs 2.4 instead of 4.0 µs that way: SQLite opens the table and
-    /// index cursors once per statement, not once per row), the others one at a time.
-    /// </summary>
+    /// <summary>The rows of a batch's requests in one insert; each request gets back the ids of its own rows.</summary>
     private async Task<long[][]> InsertRequestsAsync(SqliteConnection connection, List<InsertRequest> batch)
     {
-        var rows = batch.Count == 1 && batch[0].Tasks is NewTask[] only ? only : [.. batch.SelectMany(request => request.Tasks)];
-        var ids = new long[rows.Length];
-        for (var k = 0; k < rows.Length;)
-        {
-            var run = RunWithoutKeys(rows, k);
-            if (run > 1)
-            {
-                InsertRows(connection, rows, k, run, ids);
-                k += run;
-            }
-            else
-            {
-                ids[k] = await InsertOneAsync(connection, rows[k]).ConfigureAwait(false);
-                k++;
-            }
-        }
-
+        IReadOnlyList<NewTask> rows = batch.Count == 1 ? batch[0].Tasks : [.. batch.SelectMany(request => request.Tasks)];
+        var ids = await InsertAllAsync(rows, connection, null, WriterInsert, CancellationToken.None).ConfigureAwait(false);
         var all = new long[batch.Count][];
         for (int r = 0, k = 0; r < batch.Count; k += all[r].Length, r++)
         {
@@ -128,14 +109,81 @@ internal sealed partial class SqliteTaskStore
         return all;
     }
 
-    /// <summary>The most rows one insert statement takes (12 parameters each); one statement is kept per row count.</summary>
+    /// <summary>The writer's kept insert statement for <paramref name="rows"/> rows (one per row count, compiled on first use).</summary>
+    private SqliteStatement WriterInsert(SqliteConnection connection, int rows) =>
+        _insert[rows] ??= SqliteStatement.Prepare(connection, InsertSql(rows));
+
+    public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (transaction is not SqliteTransaction { Connection: { } connection } sqliteTransaction)
+        {
+            throw new ArgumentException("The SQLite store enqueues only inside an open SqliteTransaction (its connection must still be open).", nameof(transaction));
+        }
+
+        // The application's connection gets statements of its own, for this call; the writer's belong to the writer.
+        var statements = new SqliteStatement?[MaxRowsPerInsert + 1];
+        try
+        {
+            // The caller's transaction holds the write lock, so the schema is checked (and, on a new file, created) inside
+            // it rather than by a transaction of ours that would wait for it.
+            await MigrateInAsync(connection, sqliteTransaction, connection.DataSource, cancellationToken).ConfigureAwait(false);
+            // A deferred transaction that has not written yet still needs the write lock. A write statement that changes
+            // nothing takes it through Microsoft.Data.Sqlite, which waits for it (the connection's Default Timeout);
+            // the raw insert below would fail at once while another connection holds it.
+            await ExecuteAsync(connection, sqliteTransaction, "DELETE FROM tq_unique WHERE 0", cancellationToken).ConfigureAwait(false);
+            return await InsertAllAsync(tasks, connection, sqliteTransaction,
+                (_, rows) => statements[rows] ??= SqliteStatement.Prepare(connection, InsertSql(rows), reused: false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw new TaskStoreException($"TypedQueue could not enqueue in the application's transaction on '{connection.DataSource}': {ex.Message}", ex);
+        }
+        finally
+        {
+            foreach (var statement in statements)
+            {
+                statement?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inserts rows in order inside the transaction open on <paramref name="connection"/> (the application's
+    /// <paramref name="transaction"/> on the outbox path, or the store's own: null): runs of rows without a key go in one
+    /// statement of up to <see cref="MaxRowsPerInsert"/> rows (a row costs 2.4 instead of 4.0 µs that way: SQLite opens
+    /// the table's and the index's cursors once per statement, not once per row), the others one at a time.
+    /// </summary>
+    private static async Task<long[]> InsertAllAsync(IReadOnlyList<NewTask> rows, SqliteConnection connection, SqliteTransaction? transaction,
+        Func<SqliteConnection, int, SqliteStatement> insert, CancellationToken cancellationToken)
+    {
+        var ids = new long[rows.Count];
+        for (var k = 0; k < rows.Count;)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var run = RunWithoutKeys(rows, k);
+            if (run > 1)
+            {
+                InsertRows(insert(connection, run), connection, rows, k, run, ids);
+                k += run;
+            }
+            else
+            {
+                ids[k] = await InsertAsync(insert(connection, 1), connection, transaction, rows[k]).ConfigureAwait(false);
+                k++;
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>The most rows one insert statement takes (12 parameters each).</summary>
     private const int MaxRowsPerInsert = 16;
 
     /// <summary>How many rows from <paramref name="start"/> on have no key (at most <see cref="MaxRowsPerInsert"/>).</summary>
-    private static int RunWithoutKeys(NewTask[] rows, int start)
+    private static int RunWithoutKeys(IReadOnlyList<NewTask> rows, int start)
     {
         var end = start;
-        while (end < rows.Length && end - start < MaxRowsPerInsert && rows[end].IdempotencyKey is null)
+        while (end < rows.Count && end - start < MaxRowsPerInsert && rows[end].IdempotencyKey is null)
         {
             end++;
         }
@@ -144,15 +192,14 @@ internal sealed partial class SqliteTaskStore
     }
 
     /// <summary>
-    /// Inserts <paramref name="count"/> rows without keys in one statement; their ids go to <paramref name="ids"/> at the
-    /// same positions. The statement reports only its last id (<c>last_insert_rowid</c>); the others are the ones before
-    /// it: tq_tasks numbers its rows with AUTOINCREMENT (migration 7), which gives each new row the largest id the table
-    /// ever had plus one, never an id picked at random, and fails the insert (SQLITE_FULL) when the numbers run out.
+    /// Inserts <paramref name="count"/> rows without keys with one statement of that many rows; their ids go to
+    /// <paramref name="ids"/> at the same positions. The statement reports only its last id (<c>last_insert_rowid</c>);
+    /// the others are the ones before it: tq_tasks numbers its rows with AUTOINCREMENT (migration 7), which gives each
+    /// new row the largest id the table ever had plus one, never an id picked at random, and fails the insert
+    /// (SQLITE_FULL) when the numbers run out.
     /// </summary>
-    private void InsertRows(SqliteConnection connection, NewTask[] rows, int start, int count, long[] ids)
+    private static void InsertRows(SqliteStatement insert, SqliteConnection connection, IReadOnlyList<NewTask> rows, int start, int count, long[] ids)
     {
-        var insert = _insertRows[count] ??= SqliteStatement.Prepare(connection, InsertSql + string.Concat(
-            Enumerable.Range(1, count - 1).Select(row => ", " + Values(row * ColumnsPerRow))));
         for (var i = 0; i < count; i++)
         {
             BindRow(insert, i * ColumnsPerRow, rows[start + i]);
@@ -170,42 +217,9 @@ internal sealed partial class SqliteTaskStore
         }
     }
 
-    public async Task<long[]> InsertManyAsync(IReadOnlyList<NewTask> tasks, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken)
-    {
-        if (transaction is not SqliteTransaction { Connection: { } connection } sqliteTransaction)
-        {
-            throw new ArgumentException("The SQLite store enqueues only inside an open SqliteTransaction (its connection must still be open).", nameof(transaction));
-        }
-
-        try
-        {
-            // The caller's transaction holds the write lock, so the schema is checked (and, on a new file, created) inside
-            // it rather than by a transaction of ours that would wait for it.
-            await MigrateInAsync(connection, sqliteTransaction, connection.DataSource, cancellationToken).ConfigureAwait(false);
-            // A deferred transaction that has not written yet still needs the write lock. A write statement that changes
-            // nothing takes it through Microsoft.Data.Sqlite, which waits for it (the connection's Default Timeout);
-            // the raw insert below would fail at once while another connection holds it.
-            await ExecuteAsync(connection, sqliteTransaction, "DELETE FROM tq_unique WHERE 0", cancellationToken).ConfigureAwait(false);
-            // The application's connection gets a statement of its own; the writer's belongs to the writer.
-            using var insert = SqliteStatement.Prepare(connection, InsertSql, reused: false);
-            var ids = new long[tasks.Count];
-            for (var i = 0; i < tasks.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                ids[i] = await InsertAsync(insert, connection, sqliteTransaction, tasks[i]).ConfigureAwait(false);
-            }
-
-            return ids;
-        }
-        catch (SqliteException ex)
-        {
-            throw new TaskStoreException($"TypedQueue could not enqueue in the application's transaction on '{connection.DataSource}': {ex.Message}", ex);
-        }
-    }
-
     /// <summary>Inserts one task in the store's own transaction with the writer's statement; see <see cref="InsertAsync"/>.</summary>
     private ValueTask<long> InsertOneAsync(SqliteConnection connection, NewTask task) =>
-        InsertAsync(_insert ??= SqliteStatement.Prepare(connection, InsertSql), connection, null, task);
+        InsertAsync(WriterInsert(connection, 1), connection, null, task);
 
     /// <summary>
     /// Inserts one task inside the transaction open on the connection (the application's <paramref name="transaction"/>
@@ -265,9 +279,10 @@ internal sealed partial class SqliteTaskStore
     private static string Values(int offset) =>
         "(" + string.Join(", ", Enumerable.Range(offset + 1, ColumnsPerRow).Select(parameter => "?" + parameter)) + ")";
 
-    private static readonly string InsertSql =
+    /// <summary>An insert of <paramref name="rows"/> rows: parameters ?1 … ?12 for the first row's columns, ?13 … for the next.</summary>
+    private static string InsertSql(int rows) =>
         "INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at, idempotency_key, unique_window_ms, trace_parent, trace_state) VALUES "
-        + Values(0);
+        + string.Join(", ", Enumerable.Range(0, rows).Select(row => Values(row * ColumnsPerRow)));
 
     /// <summary>
     /// Frees a key whose holder no longer holds it: the holder's row is gone, or it finished (state 3 or more) and its

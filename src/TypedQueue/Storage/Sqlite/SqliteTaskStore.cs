@@ -104,8 +104,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private readonly SqliteStoreSettings _settings;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteStatement? _insert;
-    private readonly SqliteStatement?[] _insertRows = new SqliteStatement?[MaxRowsPerInsert + 1];
+    private readonly SqliteStatement?[] _insert = new SqliteStatement?[MaxRowsPerInsert + 1];
     private SqliteStatement? _begin;
     private SqliteStatement? _commit;
     private SqliteStatement? _rollback;
@@ -948,13 +947,13 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     private void ResetWriter()
     {
-        foreach (var statement in new[] { _insert, _begin, _commit, _rollback, _promote, _nextDue, _succeedMany, _complete, _claim, _dataVersion }.Concat(_insertRows))
+        foreach (var statement in new[] { _begin, _commit, _rollback, _promote, _nextDue, _succeedMany, _complete, _claim, _dataVersion }.Concat(_insert))
         {
             statement?.Dispose();
         }
 
-        Array.Clear(_insertRows);
-        _insert = _begin = _commit = _rollback = _promote = _nextDue = _succeedMany = _complete = _claim = _dataVersion = null;
+        Array.Clear(_insert);
+        _begin = _commit = _rollback = _promote = _nextDue = _succeedMany = _complete = _claim = _dataVersion = null;
         ResetLaneCommands();
         _writer?.Dispose();
         _writer = null;
