@@ -200,6 +200,75 @@ public sealed class SqliteGroupCommitTests : IDisposable
         Assert.Equal(1 + below / 20 * 20, await CountRowsAsync());
     }
 
+    [Theory]
+    [InlineData("AFTER", false)]
+    [InlineData("BEFORE", false)]
+    [InlineData("AFTER", true)]
+    [InlineData("BEFORE", true)]
+    public async Task A_trigger_of_the_application_that_enqueues_into_tq_tasks_does_not_shift_the_returned_ids(string timing, bool inApplicationTransaction)
+    {
+        // A trigger on tq_tasks that inserts a row of its own (here: a follow-up task for every "t") takes ids between
+        // the statement's rows. sqlite3_changes counts only the statement's own rows, so a multi-row insert cannot tell
+        // its rows' ids from the last one; every caller must still get the ids of its own rows.
+        await using var store = await OpenAsync();
+        await store.InsertManyAsync(Enumerable.Range(0, 20).Select(i => Row($$"""{"before":{{i}}}""")).ToList(), default); // statements kept from before the trigger
+        await ExecuteAsync($"""
+            CREATE TRIGGER tq_test_follow_up {timing} INSERT ON tq_tasks WHEN NEW.name = 't'
+            BEGIN
+                INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at)
+                VALUES ('follow-up', 'default', 1, 0, '{"{"}"follow":' || json_quote(NEW.payload) || '{"}"}', 3, 0, 0);
+            END;
+            """);
+        var batch = Enumerable.Range(0, 20).Select(i => Row($$"""{"i":{{i}}}""") with { IdempotencyKey = i == 5 ? "k-5" : null }).ToList();
+
+        long[] ids;
+        if (inApplicationTransaction)
+        {
+            await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+            await connection.OpenAsync();
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+            ids = await store.InsertManyAsync(batch, transaction, default);
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            ids = await store.InsertManyAsync(batch, default);
+        }
+
+        var stored = await StoredPayloadsAsync();
+        Assert.Equal(20 + 40, stored.Count); // each row and its follow-up
+        Assert.Equal(batch.Select(row => row.Payload), ids.Select(id => stored[id]));
+    }
+
+    [Fact]
+    public async Task A_temporary_trigger_of_the_application_connection_that_enqueues_into_tq_tasks_does_not_shift_the_returned_ids()
+    {
+        // A TEMP trigger lives only on the connection that made it (sqlite_temp_schema), here the application's.
+        await using var store = await OpenAsync();
+        var batch = Enumerable.Range(0, 20).Select(i => Row($$"""{"i":{{i}}}""")).ToList();
+        await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        await connection.OpenAsync();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                CREATE TEMP TRIGGER tq_test_follow_up AFTER INSERT ON main.tq_tasks WHEN NEW.name = 't'
+                BEGIN
+                    INSERT INTO tq_tasks (name, queue, state, priority, payload, max_attempts, enqueued_at, run_at)
+                    VALUES ('follow-up', 'default', 1, 0, '{}', 3, 0, 0);
+                END;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        var ids = await store.InsertManyAsync(batch, transaction, default);
+        await transaction.CommitAsync();
+
+        var stored = await StoredPayloadsAsync();
+        Assert.Equal(40, stored.Count);
+        Assert.Equal(batch.Select(row => row.Payload), ids.Select(id => stored[id]));
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");

@@ -99,7 +99,7 @@ internal sealed partial class SqliteTaskStore
     private async Task<long[][]> InsertRequestsAsync(SqliteConnection connection, List<InsertRequest> batch)
     {
         IReadOnlyList<NewTask> rows = batch.Count == 1 ? batch[0].Tasks : [.. batch.SelectMany(request => request.Tasks)];
-        var ids = await InsertAllAsync(rows, connection, null, WriterInsert, CancellationToken.None).ConfigureAwait(false);
+        var ids = await InsertAllAsync(rows, connection, null, WriterInsert, WriterSeesTriggersOnTasks, CancellationToken.None).ConfigureAwait(false);
         var all = new long[batch.Count][];
         for (int r = 0, k = 0; r < batch.Count; k += all[r].Length, r++)
         {
@@ -107,6 +107,22 @@ internal sealed partial class SqliteTaskStore
         }
 
         return all;
+    }
+
+    /// <summary>
+    /// Whether tq_tasks has a trigger, read on the writer again only after another connection committed (PRAGMA
+    /// data_version, as for the paused queues): the writer creates no trigger, so only another connection can add one.
+    /// </summary>
+    private bool WriterSeesTriggersOnTasks(SqliteConnection connection)
+    {
+        var version = DataVersion(connection);
+        if (version != _triggersVersion)
+        {
+            _triggersOnTasks = (_triggersCheck ??= SqliteStatement.Prepare(connection, TriggersOnTasksSql)).ExecuteScalarInt64() != 0;
+            _triggersVersion = version;
+        }
+
+        return _triggersOnTasks;
     }
 
     /// <summary>The writer's kept insert statement for <paramref name="rows"/> rows (one per row count, compiled on first use).</summary>
@@ -132,7 +148,12 @@ internal sealed partial class SqliteTaskStore
             // the raw insert below would fail at once while another connection holds it.
             await ExecuteAsync(connection, sqliteTransaction, "DELETE FROM tq_unique WHERE 0", cancellationToken).ConfigureAwait(false);
             return await InsertAllAsync(tasks, connection, sqliteTransaction,
-                (_, rows) => statements[rows] ??= SqliteStatement.Prepare(connection, InsertSql(rows), reused: false), cancellationToken).ConfigureAwait(false);
+                (_, rows) => statements[rows] ??= SqliteStatement.Prepare(connection, InsertSql(rows), reused: false),
+                _ =>
+                {
+                    using var check = SqliteStatement.Prepare(connection, TriggersOnTasksSql, reused: false);
+                    return check.ExecuteScalarInt64() != 0;
+                }, cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException ex)
         {
@@ -151,17 +172,23 @@ internal sealed partial class SqliteTaskStore
     /// Inserts rows in order inside the transaction open on <paramref name="connection"/> (the application's
     /// <paramref name="transaction"/> on the outbox path, or the store's own: null): runs of rows without a key go in one
     /// statement of up to <see cref="MaxRowsPerInsert"/> rows (a row costs 2.4 instead of 4.0 µs that way: SQLite opens
-    /// the table's and the index's cursors once per statement, not once per row), the others one at a time.
+    /// the table's and the index's cursors once per statement, not once per row), the others one at a time. While
+    /// tq_tasks has a trigger (the application's: TypedQueue has none on it), every row goes on its own: a trigger that
+    /// inserts into tq_tasks takes ids between a statement's rows, so they are not the ones before its last id, and
+    /// sqlite3_changes does not count the trigger's rows. <paramref name="hasTriggers"/> tells (<see cref="TriggersOnTasksSql"/>);
+    /// it is asked at most once per call, inside the transaction, which holds the write lock, so no other connection
+    /// changes the schema before the inserts.
     /// </summary>
     private static async Task<long[]> InsertAllAsync(IReadOnlyList<NewTask> rows, SqliteConnection connection, SqliteTransaction? transaction,
-        Func<SqliteConnection, int, SqliteStatement> insert, CancellationToken cancellationToken)
+        Func<SqliteConnection, int, SqliteStatement> insert, Func<SqliteConnection, bool> hasTriggers, CancellationToken cancellationToken)
     {
         var ids = new long[rows.Count];
+        bool? manyPerStatement = null;
         for (var k = 0; k < rows.Count;)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var run = RunWithoutKeys(rows, k);
-            if (run > 1)
+            if (run > 1 && (manyPerStatement ??= !hasTriggers(connection)))
             {
                 InsertRows(insert(connection, run), connection, rows, k, run, ids);
                 k += run;
@@ -175,6 +202,12 @@ internal sealed partial class SqliteTaskStore
 
         return ids;
     }
+
+    /// <summary>1 when tq_tasks has a trigger (the database's own, or a TEMP one of this connection), else 0.</summary>
+    private const string TriggersOnTasksSql = """
+        SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'tq_tasks')
+            OR EXISTS (SELECT 1 FROM sqlite_temp_schema WHERE type = 'trigger' AND tbl_name = 'tq_tasks')
+        """;
 
     /// <summary>The most rows one insert statement takes (12 parameters each).</summary>
     private const int MaxRowsPerInsert = 16;
@@ -196,7 +229,7 @@ internal sealed partial class SqliteTaskStore
     /// <paramref name="ids"/> at the same positions. The statement reports only its last id (<c>last_insert_rowid</c>);
     /// the others are the ones before it: tq_tasks numbers its rows with AUTOINCREMENT (migration 7), which gives each
     /// new row the largest id the table ever had plus one, never an id picked at random, and fails the insert
-    /// (SQLITE_FULL) when the numbers run out.
+    /// (SQLITE_FULL) when the numbers run out. Only while tq_tasks has no trigger (see <see cref="InsertAllAsync"/>).
     /// </summary>
     private static void InsertRows(SqliteStatement insert, SqliteConnection connection, IReadOnlyList<NewTask> rows, int start, int count, long[] ids)
     {

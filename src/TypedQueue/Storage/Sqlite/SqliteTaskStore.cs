@@ -105,6 +105,9 @@ internal sealed partial class SqliteTaskStore : ITaskStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
     private readonly SqliteStatement?[] _insert = new SqliteStatement?[MaxRowsPerInsert + 1];
+    private SqliteStatement? _triggersCheck;
+    private bool _triggersOnTasks;
+    private long _triggersVersion = long.MinValue;
     private SqliteStatement? _begin;
     private SqliteStatement? _commit;
     private SqliteStatement? _rollback;
@@ -156,6 +159,7 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         WriteAsync("prepare the database", async connection =>
         {
             await MigrateInAsync(connection, null, DataSource, cancellationToken).ConfigureAwait(false);
+            _triggersVersion = long.MinValue; // the writer's own schema changes leave data_version alone
             return 0;
         }, cancellationToken);
 
@@ -947,13 +951,13 @@ internal sealed partial class SqliteTaskStore : ITaskStore
 
     private void ResetWriter()
     {
-        foreach (var statement in new[] { _begin, _commit, _rollback, _promote, _nextDue, _succeedMany, _complete, _claim, _dataVersion }.Concat(_insert))
+        foreach (var statement in new[] { _triggersCheck, _begin, _commit, _rollback, _promote, _nextDue, _succeedMany, _complete, _claim, _dataVersion }.Concat(_insert))
         {
             statement?.Dispose();
         }
 
         Array.Clear(_insert);
-        _begin = _commit = _rollback = _promote = _nextDue = _succeedMany = _complete = _claim = _dataVersion = null;
+        _triggersCheck = _begin = _commit = _rollback = _promote = _nextDue = _succeedMany = _complete = _claim = _dataVersion = null;
         ResetLaneCommands();
         _writer?.Dispose();
         _writer = null;
@@ -962,5 +966,6 @@ internal sealed partial class SqliteTaskStore : ITaskStore
         _lastDataVersion = long.MinValue;
         _reportedDataVersion = long.MinValue;
         _pausedVersion = long.MinValue;
+        _triggersVersion = long.MinValue;
     }
 }
