@@ -150,19 +150,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
         batch.Add(Row("""{"again":1}""") with { IdempotencyKey = "k-held" });
         batch.AddRange(Enumerable.Range(count, 3).Select(i => Row($$"""{"i":{{i}}}""")));
 
-        long[] ids;
-        if (inApplicationTransaction)
-        {
-            await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
-            await connection.OpenAsync();
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-            ids = await store.InsertManyAsync(batch, transaction, default);
-            await transaction.CommitAsync();
-        }
-        else
-        {
-            ids = await store.InsertManyAsync(batch, default);
-        }
+        var ids = await InsertAsync(store, batch, inApplicationTransaction);
 
         Assert.Equal(held, ids[count]); // the key's holder, not a new row
         var fresh = ids.Where((_, i) => i != count).ToList();
@@ -221,19 +209,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
             """);
         var batch = Enumerable.Range(0, 20).Select(i => Row($$"""{"i":{{i}}}""") with { IdempotencyKey = i == 5 ? "k-5" : null }).ToList();
 
-        long[] ids;
-        if (inApplicationTransaction)
-        {
-            await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
-            await connection.OpenAsync();
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-            ids = await store.InsertManyAsync(batch, transaction, default);
-            await transaction.CommitAsync();
-        }
-        else
-        {
-            ids = await store.InsertManyAsync(batch, default);
-        }
+        var ids = await InsertAsync(store, batch, inApplicationTransaction);
 
         var stored = await StoredPayloadsAsync();
         Assert.Equal(20 + 40, stored.Count); // each row and its follow-up
@@ -267,6 +243,22 @@ public sealed class SqliteGroupCommitTests : IDisposable
         var stored = await StoredPayloadsAsync();
         Assert.Equal(40, stored.Count);
         Assert.Equal(batch.Select(row => row.Payload), ids.Select(id => stored[id]));
+    }
+
+    /// <summary>Inserts the batch in the store's own transaction, or in an application's transaction that then commits (the outbox).</summary>
+    private async Task<long[]> InsertAsync(SqliteTaskStore store, IReadOnlyList<NewTask> batch, bool inApplicationTransaction)
+    {
+        if (!inApplicationTransaction)
+        {
+            return await store.InsertManyAsync(batch, default);
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        await connection.OpenAsync();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        var ids = await store.InsertManyAsync(batch, transaction, default);
+        await transaction.CommitAsync();
+        return ids;
     }
 
     private async Task ExecuteAsync(string sql)
