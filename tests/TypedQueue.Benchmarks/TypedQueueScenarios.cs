@@ -90,7 +90,7 @@ internal static class TypedQueueScenarios
         using var scratch = new ScratchDirectory();
         using var host = BenchmarkHost.Build(scratch.Database(), runWorker: false);
         var queue = await BenchmarkHost.ReadyQueueAsync(host);
-        await queue.EnqueueManyAsync(Tasks.Noop.Definition, Payloads(-1, batch));
+        await Metrics.WarmUpAsync(async () => await queue.EnqueueManyAsync(Tasks.Noop.Definition, Payloads(-1, batch)));
 
         var batches = n / batch;
         var latencies = new long[batches];
