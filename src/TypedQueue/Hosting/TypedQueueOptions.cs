@@ -28,8 +28,9 @@ public sealed class TypedQueueOptions
     public int Concurrency { get; set; } = 64;
 
     /// <summary>
-    /// Whether a worker busy with quick tasks may claim up to <see cref="Concurrency"/> more than its free slots: as many as
-    /// its slots free within about a millisecond at the recent tasks' mean run time, so one transaction serves more tasks.
+    /// Whether a worker busy with quick tasks may claim up to twice <see cref="Concurrency"/> more than its free slots: as
+    /// many as its slots free within about a millisecond at the recent tasks' mean run time, so one transaction serves more
+    /// tasks.
     /// They wait in the worker, shown as running, and start in claim order as slots free; one that has not started within
     /// 20 ms, or when the worker stops, goes back to the queue with its attempt unspent. Handlers never run more than
     /// <see cref="Concurrency"/> at once either way. Off: a worker claims only into free slots.

@@ -8,6 +8,25 @@ public sealed class SlotsAndAheadTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
 
+    [Theory]
+    [InlineData(0, 128)] // too quick for the clock to tell
+    [InlineData(1, 128)] // 64,000 would start within the horizon
+    [InlineData(250, 128)] // 256 would
+    [InlineData(1_000, 64)]
+    [InlineData(4_000, 16)]
+    public void A_claim_goes_ahead_by_what_the_slots_free_within_the_horizon_and_at_most_twice_the_slots(int microseconds, int expected)
+    {
+        var slots = new SlotsAndAhead(64, claimAhead: true, _time);
+        var ran = (long)(_time.TimestampFrequency * microseconds / 1_000_000);
+        slots.ClaimStarting();
+        for (var i = 0; i < 10; i++)
+        {
+            slots.HandlerFinished(slots.HandlerStarting() - ran); // the fake clock stands still: each handler ran `microseconds`
+        }
+
+        Assert.Equal(expected, slots.AheadBudget());
+    }
+
     [Fact]
     public void A_slow_handler_finishing_while_a_claim_starts_is_never_taken_for_a_quick_one()
     {
