@@ -97,8 +97,8 @@ internal static class BacklogScenario
     public static async Task<List<ScenarioResult>> MeasureBaselineAsync()
     {
         using var scratch = new ScratchDirectory();
-        // Slack: the worker goes on claiming until it notices the stop, up to twice its slots a claim (it claims ahead of
-        // its slots), and on a busy machine the stop may take tens of milliseconds: with 1,000 spare tasks the raw claims
+        // Slack: the worker goes on claiming until it notices the stop, up to three times its slots a claim (it claims up to
+        // twice its slots ahead of them), and on a busy machine the stop may take tens of milliseconds: with 1,000 spare tasks the raw claims
         // that follow once found the queue dry (the scenario process exited in one suite run of two).
         var n = Slice + (RawClaims * RawClaimBatch) + 5_000;
         await BuildAsync(scratch.Database(), n);

@@ -9,7 +9,7 @@ using TypedQueue.Storage;
 namespace TypedQueue.Execution;
 
 /// <summary>
-/// The worker loop: claims as many tasks as it has free slots (in batches; with quick tasks, a few more, see
+/// The worker loop: claims as many tasks as it has free slots (in batches; with quick tasks, up to twice the slots more, see
 /// <see cref="TypedQueueOptions.ClaimAhead"/>), hands each to the executor, writes finished outcomes in the same
 /// transaction as the next claim, and sleeps until a slot frees, an in-process enqueue wakes it, the next scheduled task
 /// falls due, or the poll interval passes. Beside it run the heartbeat (<see cref="KeepLeasesAsync"/>) and the
