@@ -162,6 +162,7 @@ internal static class BacklogScenario
         }
 
         HandlerSink.Reset(slice);
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await host.StartAsync();
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(2));

@@ -77,12 +77,61 @@ internal static class Metrics
     {
         var time = NextWarmUp();
         var started = Stopwatch.GetTimestamp();
-        do
+        _warmingUp = true;
+        try
         {
-            await round();
+            do
+            {
+                await round();
+            }
+            while (Stopwatch.GetElapsedTime(started) < time);
         }
-        while (Stopwatch.GetElapsedTime(started) < time);
+        finally
+        {
+            _warmingUp = false;
+        }
     }
+
+    private static volatile bool _warmingUp;
+
+    /// <summary>How long no method may have been compiled before a measured part starts (<see cref="SettleJitAsync"/>).</summary>
+    private static readonly TimeSpan JitQuiet = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Called right before every measured part, ours and the peers': waits until no method has been JIT-compiled for
+    /// <see cref="JitQuiet"/> (at most 2 s; at once during a warm-up round). Setting up the measured round (a new host,
+    /// a new scheduler) runs set-up code once more; where that call promotes a method, the runtime compiles the optimized
+    /// code on a background thread, inside the measured part unless waited for. Without the wait, 20,000-task drains
+    /// compiled 477-856 methods in 268-340 ms of JIT while measured (5 of 6 runs; up to half the process's CPU in those
+    /// 0.3 s), Quartz's RAM-store drains 12-18 methods in 6-13 ms. Likely why ours: a drain's warm-up round takes about
+    /// 0.1 s, about 30 in the 3 s warm-up, and 30 calls is when the runtime promotes a method, so set-up code called
+    /// once a round is promoted about when the measured round starts. With the wait: 15-24 methods (10-38 ms) and
+    /// 11-14 (5-15 ms).
+    /// </summary>
+    public static async Task SettleJitAsync()
+    {
+        if (_warmingUp)
+        {
+            return;
+        }
+
+        var began = Stopwatch.GetTimestamp();
+        var quietSince = began;
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (Stopwatch.GetElapsedTime(quietSince) < JitQuiet && Stopwatch.GetElapsedTime(began) < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(10);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != compiled)
+            {
+                compiled = now;
+                quietSince = Stopwatch.GetTimestamp();
+            }
+        }
+    }
+
+    /// <inheritdoc cref="SettleJitAsync"/>
+    public static void SettleJit() => SettleJitAsync().GetAwaiter().GetResult();
 
     /// <inheritdoc cref="WarmUpAsync(Func{Task})"/>
     public static void WarmUp(Action round) => WarmUpAsync(() =>

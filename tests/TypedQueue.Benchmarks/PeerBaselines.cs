@@ -42,6 +42,7 @@ internal static class PeerBaselines
 
         HandlerSink.Reset(n);
         var monitoring = storage.GetMonitoringApi();
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         using var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = workers }, storage);
         await HandlerSink.AllHandled.WaitAsync(timeout);
@@ -127,6 +128,7 @@ internal static class PeerBaselines
 
         await scheduler.ScheduleJobs(jobs);
         HandlerSink.Reset(n);
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await scheduler.Start();
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(2));

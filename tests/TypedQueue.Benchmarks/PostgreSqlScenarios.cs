@@ -54,6 +54,7 @@ internal static class PostgreSqlScenarios
             }
 
             HandlerSink.Reset(n);
+            await Metrics.SettleJitAsync();
             var started = Stopwatch.GetTimestamp();
             await host.StartAsync();
             await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(5));

@@ -52,6 +52,7 @@ internal static class RawSqliteBaselines
             Metrics.WarmUp(() => Insert(connection, insert, 1_000, rowsPerTransaction, null));
             var latencies = new long[n / rowsPerTransaction];
             var allocated = Metrics.AllocatedBytes();
+            Metrics.SettleJit();
             var started = Stopwatch.GetTimestamp();
             Insert(connection, insert, n, rowsPerTransaction, latencies);
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -107,6 +108,7 @@ internal static class RawSqliteBaselines
         foreach (var pragmaOnly in new[] { true, false })
         {
             var latencies = new long[Calls];
+            Metrics.SettleJit();
             var started = Stopwatch.GetTimestamp();
             for (var i = 0; i < Calls; i++)
             {
@@ -160,6 +162,7 @@ internal static class RawSqliteBaselines
             });
 
             var claimLatencies = new List<long>(n / claimBatch + 1);
+            Metrics.SettleJit();
             var started = Stopwatch.GetTimestamp();
             Insert(connection, insert, n, 1_000, null);
             var inserted = Stopwatch.GetTimestamp();

@@ -25,6 +25,7 @@ internal static class TypedQueueScenarios
         var latencies = new long[n];
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
@@ -70,6 +71,7 @@ internal static class TypedQueueScenarios
         var latencies = new long[n];
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await RunCallersAsync(queue, callers, n, latencies, 0);
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -95,6 +97,7 @@ internal static class TypedQueueScenarios
         var batches = n / batch;
         var latencies = new long[batches];
         var allocated = Metrics.AllocatedBytes();
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         for (var b = 0; b < batches; b++)
         {
@@ -143,6 +146,7 @@ internal static class TypedQueueScenarios
         HandlerSink.Reset(n);
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await host.StartAsync();
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(2));
@@ -176,6 +180,7 @@ internal static class TypedQueueScenarios
         HandlerSink.Reset(n, recordLatency: true);
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await ProduceTimedAsync(queue, callers, n);
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(2));
@@ -206,6 +211,7 @@ internal static class TypedQueueScenarios
         await queue.WaitUntilDrainedAsync();
 
         var allocated = Metrics.AllocatedBytes();
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         var calls = await SteadyEnqueuer.RunAsync(queue, n, ratePerSecond, warmUp: false);
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(1));
@@ -241,6 +247,7 @@ internal static class TypedQueueScenarios
         await host.StartAsync();
 
         HandlerSink.Reset(n, recordLatency: true);
+        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         var enqueuerResult = Path.Combine(scratch.Path, "enqueuer.json");
         using (var enqueuer = ChildProcess.Start("--child-enqueuer", "--db", database, "--n", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", ratePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture), "--result-file", enqueuerResult))
