@@ -51,8 +51,8 @@ internal static class RawSqliteBaselines
             using var insert = Prepare(connection, InsertSql, "$name", "$queue", "$payload", "$now");
             Metrics.WarmUp(() => Insert(connection, insert, 1_000, rowsPerTransaction, null));
             var latencies = new long[n / rowsPerTransaction];
-            var allocated = Metrics.AllocatedBytes();
             Metrics.SettleJit();
+            var allocated = Metrics.AllocatedBytes();
             var started = Stopwatch.GetTimestamp();
             Insert(connection, insert, n, rowsPerTransaction, latencies);
             var elapsed = Stopwatch.GetElapsedTime(started);

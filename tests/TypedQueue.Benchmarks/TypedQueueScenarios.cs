@@ -23,9 +23,9 @@ internal static class TypedQueueScenarios
         });
 
         var latencies = new long[n];
+        await Metrics.SettleJitAsync();
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
-        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
@@ -69,9 +69,9 @@ internal static class TypedQueueScenarios
         await Metrics.WarmUpAsync(() => RunCallersAsync(queue, callers, 1_000, new long[1_000], -1));
 
         var latencies = new long[n];
+        await Metrics.SettleJitAsync();
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
-        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await RunCallersAsync(queue, callers, n, latencies, 0);
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -96,8 +96,8 @@ internal static class TypedQueueScenarios
 
         var batches = n / batch;
         var latencies = new long[batches];
-        var allocated = Metrics.AllocatedBytes();
         await Metrics.SettleJitAsync();
+        var allocated = Metrics.AllocatedBytes();
         var started = Stopwatch.GetTimestamp();
         for (var b = 0; b < batches; b++)
         {
@@ -144,9 +144,9 @@ internal static class TypedQueueScenarios
         }
 
         HandlerSink.Reset(n);
+        await Metrics.SettleJitAsync();
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
-        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await host.StartAsync();
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(2));
@@ -178,9 +178,9 @@ internal static class TypedQueueScenarios
         });
 
         HandlerSink.Reset(n, recordLatency: true);
+        await Metrics.SettleJitAsync();
         AllocationSampler.Current?.Begin();
         var allocated = Metrics.AllocatedBytes();
-        await Metrics.SettleJitAsync();
         var started = Stopwatch.GetTimestamp();
         await ProduceTimedAsync(queue, callers, n);
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(2));
@@ -210,8 +210,8 @@ internal static class TypedQueueScenarios
         await SteadyEnqueuer.RunAsync(queue, 1_000, ratePerSecond, warmUp: true);
         await queue.WaitUntilDrainedAsync();
 
-        var allocated = Metrics.AllocatedBytes();
         await Metrics.SettleJitAsync();
+        var allocated = Metrics.AllocatedBytes();
         var started = Stopwatch.GetTimestamp();
         var calls = await SteadyEnqueuer.RunAsync(queue, n, ratePerSecond, warmUp: false);
         await HandlerSink.AllHandled.WaitAsync(TimeSpan.FromMinutes(1));
