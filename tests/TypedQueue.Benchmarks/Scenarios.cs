@@ -2,6 +2,13 @@ using System.Globalization;
 
 namespace TypedQueue.Benchmarks;
 
+/// <summary>What one scenario process was given: <c>--n</c> (10,000 unless set) and <c>--db</c>.</summary>
+internal sealed record ScenarioOptions(int N, string? Database)
+{
+    /// <summary>The <c>--db</c> file, which the claim-deep-backlog scenarios share (the suite passes the one diag:backlog-build fills).</summary>
+    public string RequiredDatabase => Database ?? throw new InvalidOperationException("This scenario needs --db FILE: the claim-deep-backlog scenarios share the database that diag:backlog-build fills.");
+}
+
 /// <summary>The scenario names of issue 7, the sizes of the quick suite, and which code runs each.</summary>
 internal static class Scenarios
 {
@@ -38,35 +45,38 @@ internal static class Scenarios
         ];
     }
 
+    /// <summary>The names <c>--scenario</c> accepts; each step of <see cref="Plan"/> is one of them.</summary>
+    public static IEnumerable<string> Names => Runs.Keys;
+
     /// <summary>Runs one scenario in this process.</summary>
-    public static Task<List<ScenarioResult>> RunAsync(string name, Arguments arguments)
+    public static Task<List<ScenarioResult>> RunAsync(string name, ScenarioOptions options) =>
+        Runs.TryGetValue(name, out var run)
+            ? run(options)
+            : throw new ArgumentException($"unknown scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name));
+
+    // One table rather than a switch, so that the command line can reject an unknown name while it parses (with the list).
+    private static readonly OrderedDictionary<string, Func<ScenarioOptions, Task<List<ScenarioResult>>>> Runs = new(StringComparer.Ordinal)
     {
-        var n = arguments.Int("--n", 10_000);
-        var slots = BenchmarkHost.DefaultConcurrency;
-        return name switch
-        {
-            "enqueue-sequential" => TypedQueueScenarios.EnqueueSequentialAsync(n),
-            "enqueue-concurrent" => TypedQueueScenarios.EnqueueConcurrentAsync(n, callers: 16),
-            "enqueue-batch" => TypedQueueScenarios.EnqueueBatchAsync(n, batch: 1_000),
-            "drain" => TypedQueueScenarios.DrainAsync(n, slots),
-            "diag:drain-sweep" => DrainSweepAsync(n, slots),
-            "end-to-end" => TypedQueueScenarios.EndToEndAsync(n, callers: 16, slots),
-            "latency-inprocess" => TypedQueueScenarios.LatencyInProcessAsync(n, ratePerSecond: 1_000, slots),
-            "latency-crossprocess" => TypedQueueScenarios.LatencyCrossProcessAsync(n, ratePerSecond: 1_000, slots, TimeSpan.FromMilliseconds(100)),
-            "diag:backlog-build" => BacklogScenario.BuildAsync(arguments.Value("--db")!, n),
-            "claim-deep-backlog" => BacklogScenario.MeasureAsync(arguments.Value("--db")!, n, baseline: false),
-            "claim-deep-backlog-baseline" => BacklogScenario.MeasureBaselineAsync(),
-            "claim-deep-backlog-paused" => BacklogScenario.MeasurePausedAsync(arguments.Value("--db")!),
-            "sqlite-raw-insert1" => RawSqliteBaselines.InsertOneAsync(n),
-            "sqlite-raw-lifecycle" => RawSqliteBaselines.LifecycleAsync(n),
-            "hangfire-inmemory-drain" => PeerBaselines.HangfireInMemoryDrainAsync(n, slots),
-            "quartz-ram-drain" => PeerBaselines.QuartzRamDrainAsync(n, slots),
-            "quartz-sqlite-drain" => PeerBaselines.QuartzSqliteDrainAsync(n, slots),
-            "pg-drain" => PostgreSqlScenarios.TypedQueueDrainAsync(n, slots),
-            "hangfire-postgresql-drain" => PostgreSqlScenarios.HangfireDrainAsync(n, slots),
-            _ => throw new ArgumentException($"Unknown scenario '{name}'.", nameof(name)),
-        };
-    }
+        ["enqueue-sequential"] = o => TypedQueueScenarios.EnqueueSequentialAsync(o.N),
+        ["enqueue-concurrent"] = o => TypedQueueScenarios.EnqueueConcurrentAsync(o.N, callers: 16),
+        ["enqueue-batch"] = o => TypedQueueScenarios.EnqueueBatchAsync(o.N, batch: 1_000),
+        ["drain"] = o => TypedQueueScenarios.DrainAsync(o.N, BenchmarkHost.DefaultConcurrency),
+        ["diag:drain-sweep"] = o => DrainSweepAsync(o.N, BenchmarkHost.DefaultConcurrency),
+        ["end-to-end"] = o => TypedQueueScenarios.EndToEndAsync(o.N, callers: 16, BenchmarkHost.DefaultConcurrency),
+        ["latency-inprocess"] = o => TypedQueueScenarios.LatencyInProcessAsync(o.N, ratePerSecond: 1_000, BenchmarkHost.DefaultConcurrency),
+        ["latency-crossprocess"] = o => TypedQueueScenarios.LatencyCrossProcessAsync(o.N, ratePerSecond: 1_000, BenchmarkHost.DefaultConcurrency, TimeSpan.FromMilliseconds(100)),
+        ["diag:backlog-build"] = o => BacklogScenario.BuildAsync(o.RequiredDatabase, o.N),
+        ["claim-deep-backlog"] = o => BacklogScenario.MeasureAsync(o.RequiredDatabase, o.N, baseline: false),
+        ["claim-deep-backlog-baseline"] = _ => BacklogScenario.MeasureBaselineAsync(),
+        ["claim-deep-backlog-paused"] = o => BacklogScenario.MeasurePausedAsync(o.RequiredDatabase),
+        ["sqlite-raw-insert1"] = o => RawSqliteBaselines.InsertOneAsync(o.N),
+        ["sqlite-raw-lifecycle"] = o => RawSqliteBaselines.LifecycleAsync(o.N),
+        ["hangfire-inmemory-drain"] = o => PeerBaselines.HangfireInMemoryDrainAsync(o.N, BenchmarkHost.DefaultConcurrency),
+        ["quartz-ram-drain"] = o => PeerBaselines.QuartzRamDrainAsync(o.N, BenchmarkHost.DefaultConcurrency),
+        ["quartz-sqlite-drain"] = o => PeerBaselines.QuartzSqliteDrainAsync(o.N, BenchmarkHost.DefaultConcurrency),
+        ["pg-drain"] = o => PostgreSqlScenarios.TypedQueueDrainAsync(o.N, BenchmarkHost.DefaultConcurrency),
+        ["hangfire-postgresql-drain"] = o => PostgreSqlScenarios.HangfireDrainAsync(o.N, BenchmarkHost.DefaultConcurrency),
+    };
 
     // How drain throughput moves with the slot count: the worker claims at most its free slots per transaction.
     private static async Task<List<ScenarioResult>> DrainSweepAsync(int n, int defaultSlots)

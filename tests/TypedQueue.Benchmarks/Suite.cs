@@ -5,14 +5,15 @@ using System.Text.Json;
 
 namespace TypedQueue.Benchmarks;
 
+/// <summary>What the suite was given: <c>--full</c>, <c>--only</c> (name prefixes), <c>--backlog</c>, <c>--json</c>.</summary>
+internal sealed record SuiteOptions(bool Full, IReadOnlyList<string>? Only, int Backlog, string? JsonPath);
+
 /// <summary>The quick suite: every scenario in a fresh child process, then the table, the targets of issue 7, and <c>--json</c>.</summary>
 internal static class Suite
 {
-    public static async Task<int> RunAsync(Arguments arguments)
+    public static async Task<int> RunAsync(SuiteOptions options)
     {
-        var full = arguments.Has("--full");
-        var only = arguments.Value("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var backlog = arguments.Int("--backlog", 1_000_000);
+        var (full, only, backlog, jsonPath) = options;
         using var scratch = new ScratchDirectory();
         var backlogDatabase = scratch.Database("backlog.db");
 
@@ -43,7 +44,7 @@ internal static class Suite
         Console.Write(Targets(rows));
         Console.WriteLine($"Suite time: {Stopwatch.GetElapsedTime(suiteStarted).TotalSeconds:0} s; load average at end: {LoadAverage()} (other processes on the machine skew every figure)");
 
-        if (arguments.Value("--json") is { } jsonPath)
+        if (jsonPath is not null)
         {
             var published = rows.Where(r => !r.IsDiagnostic).Select(r => r.ToPublished()).ToList();
             await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(published, BenchmarkJsonContext.Default.ListPublishedResult));

@@ -17,6 +17,8 @@ internal static class Repo
 
     public static string TestWorkerDll => Path.Combine(Root, "tests", "TypedQueue.TestWorker", "bin", Configuration, "net10.0", "TypedQueue.TestWorker.dll");
 
+    public static string BenchmarksDll => Path.Combine(Root, "tests", "TypedQueue.Benchmarks", "bin", Configuration, "net10.0", "TypedQueue.Benchmarks.dll");
+
     public static string NewTempFolder(string prefix)
     {
         var folder = Path.Combine(Path.GetTempPath(), "typedqueue-it", $"{prefix}-{Guid.NewGuid():N}");
@@ -37,8 +39,9 @@ internal static class Repo
         info.Environment["DOTNET_NOLOGO"] = "1";
         using var process = Process.Start(info)!;
         var output = new StringBuilder();
+        var error = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); error.AppendLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var cts = new CancellationTokenSource(timeout);
@@ -55,7 +58,7 @@ internal static class Repo
         process.WaitForExit();
         lock (output)
         {
-            return new ProcessResult(process.ExitCode, output.ToString());
+            return new ProcessResult(process.ExitCode, output.ToString(), error.ToString());
         }
     }
 
@@ -63,4 +66,5 @@ internal static class Repo
         typeof(Repo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 }
 
-internal sealed record ProcessResult(int ExitCode, string Output);
+/// <summary>How a process ended: <paramref name="Output"/> is stdout and stderr interleaved as they came, <paramref name="Error"/> stderr alone.</summary>
+internal sealed record ProcessResult(int ExitCode, string Output, string Error);
